@@ -1,0 +1,1 @@
+"""Mail: message builders (en, nl; text and HTML), the outbox, its relay and delivery backends."""

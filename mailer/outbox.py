@@ -1,0 +1,31 @@
+"""The outbox: mail is written here inside the transaction of the change that causes it, and
+the relay delivers it only after that transaction committed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import models
+from mailer.messages import Message
+
+
+def _row(message: Message, now: datetime) -> models.OutboxMessage:
+    return models.OutboxMessage(
+        template=message.template,
+        to_address=message.to,
+        subject=message.subject,
+        text_body=message.text,
+        html_body=message.html,
+        next_attempt_at=now,
+    )
+
+
+async def enqueue(message: Message) -> None:
+    await _row(message, datetime.now(UTC)).save()
+
+
+async def enqueue_many(messages: Sequence[Message]) -> None:
+    """One bulk insert for many messages (roster invitations)."""
+    now = datetime.now(UTC)
+    await models.OutboxMessage.bulk_create([_row(message, now) for message in messages], 500)

@@ -1,0 +1,34 @@
+"""Tortoise models, one domain per module. Imports nothing else of Carespace."""
+
+from models.accounts import Account, EmailToken, Session, TokenPurpose
+from models.audit import AuditEvent, AuditOutcome
+from models.config import MODEL_MODULES, tortoise_config
+from models.connections import Connection
+from models.healthspaces import Healthspace
+from models.invitations import Invitation, InvitationStatus, RosterBatch
+from models.join_requests import JoinRequest, JoinRequestStatus
+from models.members import Member, MemberKind, MemberStatus
+from models.outbox import OutboxMessage, OutboxStatus
+
+__all__ = [
+    "MODEL_MODULES",
+    "Account",
+    "AuditEvent",
+    "AuditOutcome",
+    "Connection",
+    "EmailToken",
+    "Healthspace",
+    "Invitation",
+    "InvitationStatus",
+    "JoinRequest",
+    "JoinRequestStatus",
+    "Member",
+    "MemberKind",
+    "MemberStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "RosterBatch",
+    "Session",
+    "TokenPurpose",
+    "tortoise_config",
+]

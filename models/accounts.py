@@ -1,0 +1,67 @@
+"""Accounts (a person's platform-wide login), their sessions and one-time email-link tokens."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Account(Model):
+    id = fields.UUIDField(primary_key=True)
+    # Stored lower-cased, so the unique index makes email unique case-insensitively.
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=255, null=True)
+    first_name = fields.CharField(max_length=100, default="")
+    last_name = fields.CharField(max_length=100, default="")
+    date_of_birth = fields.DateField(null=True)
+    language = fields.CharField(max_length=2, default="en")
+    email_verified = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    # Set when the person closes their account: it can no longer sign in.
+    deactivated_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "account"
+
+
+class Session(Model):
+    """A signed-in session. Only the SHA-256 of the bearer token is stored."""
+
+    id = fields.UUIDField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="sessions", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    ip_address = fields.CharField(max_length=45, null=True)
+    user_agent = fields.CharField(max_length=300, null=True)
+
+    class Meta:
+        table = "session"
+
+
+class TokenPurpose(StrEnum):
+    VERIFY_EMAIL = "VERIFY_EMAIL"
+    RESET_PASSWORD = "RESET_PASSWORD"
+    SIGN_IN = "SIGN_IN"
+
+
+class EmailToken(Model):
+    """A single-use, expiring token sent by email (verification, password reset, sign-in link)."""
+
+    id = fields.UUIDField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="email_tokens", on_delete=fields.CASCADE
+    )
+    purpose = fields.CharEnumField(TokenPurpose, max_length=20)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "email_token"

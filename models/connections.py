@@ -1,0 +1,33 @@
+"""The link between a client member and a staff member: the only way into a client's record."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Connection(Model):
+    id = fields.UUIDField(primary_key=True)
+    healthspace: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Healthspace", related_name="connections", on_delete=fields.RESTRICT
+    )
+    client: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Member", related_name="client_connections", on_delete=fields.RESTRICT
+    )
+    staff: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Member", related_name="staff_connections", on_delete=fields.RESTRICT
+    )
+    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    ended_at = fields.DatetimeField(null=True)
+    ended_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    # "<client id>:<staff id>" while the connection is current, NULL once ended: the unique
+    # index keeps one current connection per pair even under concurrent requests.
+    current_key = fields.CharField(max_length=73, null=True, unique=True)
+
+    class Meta:
+        table = "connection"

@@ -1,0 +1,30 @@
+"""A Healthspace: one organisation's space, its appearance and its settings."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+def default_reminder_days() -> list[int]:
+    return [3, 7]
+
+
+class Healthspace(Model):
+    id = fields.UUIDField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    description = fields.TextField(default="")
+    welcome_text = fields.TextField(default="")
+    address = fields.TextField(default="")
+    opening_hours = fields.TextField(default="")
+    logo_url = fields.CharField(max_length=500, null=True)
+    background_url = fields.CharField(max_length=500, null=True)
+    # Days after sending at which an unanswered invitation gets a reminder.
+    reminder_days = fields.JSONField(default=default_reminder_days)
+    invitation_lifetime_days = fields.IntField(default=30)
+    # Whether any signed-in account can find this Healthspace and ask to join as a client.
+    findable = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "healthspace"

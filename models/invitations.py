@@ -1,0 +1,78 @@
+"""Invitations to join a Healthspace, and roster batches (one bulk invitation run each)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class InvitationStatus(StrEnum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    WITHDRAWN = "WITHDRAWN"
+    EXPIRED = "EXPIRED"
+
+
+class RosterBatch(Model):
+    id = fields.UUIDField(primary_key=True)
+    healthspace: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Healthspace", related_name="roster_batches", on_delete=fields.RESTRICT
+    )
+    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    roster = fields.TextField()
+    default_note = fields.TextField(default="")
+    connect_to = fields.JSONField(default=list)
+    require_existing_account = fields.BooleanField(default=False)
+    # Outcome counts and one outcome per roster line, as returned by inviteRoster.
+    counts = fields.JSONField(default=dict)
+    rows = fields.JSONField(default=list)
+
+    class Meta:
+        table = "roster_batch"
+
+
+class Invitation(Model):
+    id = fields.UUIDField(primary_key=True)
+    healthspace: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Healthspace", related_name="invitations", on_delete=fields.RESTRICT
+    )
+    kind = fields.CharField(max_length=10)  # MemberKind
+    email = fields.CharField(max_length=254, db_index=True)
+    first_name = fields.CharField(max_length=100, default="")
+    last_name = fields.CharField(max_length=100, default="")
+    note = fields.TextField(default="")
+    roles = fields.JSONField(default=list)
+    granted_permissions = fields.JSONField(default=list)
+    # Staff member ids to connect to the client on acceptance.
+    connect_to = fields.JSONField(default=list)
+    identification_number = fields.CharField(max_length=50, null=True)
+    date_of_birth = fields.DateField(null=True)
+    status = fields.CharEnumField(InvitationStatus, max_length=10, default=InvitationStatus.PENDING)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    invited_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    batch: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.RosterBatch", related_name="invitations", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_sent_at = fields.DatetimeField()
+    reminders_sent = fields.IntField(default=0)
+    # The reminder sweep reads only rows due by this column, hence the index.
+    next_reminder_at = fields.DatetimeField(null=True, db_index=True)
+    expires_at = fields.DatetimeField(db_index=True)
+    decided_at = fields.DatetimeField(null=True)
+    accepted_member: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    # "<healthspace id>:<email>" while pending, NULL otherwise: at most one pending invitation
+    # per person and Healthspace, enforced by the database.
+    pending_key = fields.CharField(max_length=300, null=True, unique=True)
+
+    class Meta:
+        table = "invitation"

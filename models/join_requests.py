@@ -1,0 +1,40 @@
+"""A person asking to become a client of a Healthspace."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class JoinRequestStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+class JoinRequest(Model):
+    id = fields.UUIDField(primary_key=True)
+    healthspace: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Healthspace", related_name="join_requests", on_delete=fields.RESTRICT
+    )
+    account: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Account", related_name="join_requests", on_delete=fields.RESTRICT
+    )
+    message = fields.TextField(default="")
+    status = fields.CharEnumField(
+        JoinRequestStatus, max_length=10, default=JoinRequestStatus.PENDING
+    )
+    reason = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    decided_at = fields.DatetimeField(null=True)
+    decided_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    # "<healthspace id>:<account id>" while pending: one pending request per person.
+    pending_key = fields.CharField(max_length=73, null=True, unique=True)
+
+    class Meta:
+        table = "join_request"

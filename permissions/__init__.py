@@ -1,0 +1,1 @@
+"""Who may do what: roles → permissions, the viewer, permission classes, object-level checks."""

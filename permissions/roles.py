@@ -1,0 +1,70 @@
+"""Roles and the permissions they bring (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "ADMINISTRATOR"
+    ASSISTANT = "ASSISTANT"
+    CLINICIAN = "CLINICIAN"
+    LIBRARY_MANAGER = "LIBRARY_MANAGER"
+
+
+class Permission(StrEnum):
+    MANAGE_HEALTHSPACE = "MANAGE_HEALTHSPACE"
+    MANAGE_MEMBERS = "MANAGE_MEMBERS"
+    INVITE_STAFF = "INVITE_STAFF"
+    INVITE_CLIENTS = "INVITE_CLIENTS"
+    MANAGE_CONNECTIONS = "MANAGE_CONNECTIONS"
+    MANAGE_OWN_CONNECTIONS = "MANAGE_OWN_CONNECTIONS"
+    REVIEW_JOIN_REQUESTS = "REVIEW_JOIN_REQUESTS"
+    MANAGE_LIBRARY = "MANAGE_LIBRARY"
+    VIEW_AUDIT_LOG = "VIEW_AUDIT_LOG"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMINISTRATOR: frozenset(
+        {
+            Permission.MANAGE_HEALTHSPACE,
+            Permission.MANAGE_MEMBERS,
+            Permission.INVITE_STAFF,
+            Permission.INVITE_CLIENTS,
+            Permission.MANAGE_CONNECTIONS,
+            Permission.REVIEW_JOIN_REQUESTS,
+            Permission.MANAGE_LIBRARY,
+            Permission.VIEW_AUDIT_LOG,
+        }
+    ),
+    Role.ASSISTANT: frozenset(
+        {
+            Permission.INVITE_STAFF,
+            Permission.INVITE_CLIENTS,
+            Permission.MANAGE_CONNECTIONS,
+            Permission.REVIEW_JOIN_REQUESTS,
+        }
+    ),
+    Role.CLINICIAN: frozenset(),
+    Role.LIBRARY_MANAGER: frozenset({Permission.MANAGE_LIBRARY}),
+}
+
+# Permissions that may be granted one by one, and the role that must hold them.
+GRANTABLE: dict[Permission, Role] = {
+    Permission.INVITE_CLIENTS: Role.CLINICIAN,
+    Permission.MANAGE_OWN_CONNECTIONS: Role.CLINICIAN,
+}
+
+
+def permissions_of(roles: Iterable[str], granted: Iterable[str]) -> frozenset[Permission]:
+    """All permissions of a staff member with these roles and separately granted permissions."""
+    role_set = {Role(role) for role in roles}
+    result: set[Permission] = set()
+    for role in role_set:
+        result |= ROLE_PERMISSIONS[role]
+    for name in granted:
+        permission = Permission(name)
+        if GRANTABLE.get(permission) in role_set:
+            result.add(permission)
+    return frozenset(result)

@@ -1,0 +1,315 @@
+"""Accounts and sessions: sign up, verify, sign in and out, reset a password, the viewer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import strawberry
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+import models
+from mailer import messages, outbox
+from permissions.guards import IsAuthenticated, Public, guard
+from permissions.passwords import hash_password, password_problem, verify_password
+from permissions.tokens import hash_token, new_token
+from resolvers.audit import record_event
+from resolvers.mutations import returns_errors
+from resolvers.validation import MAX_NAME_LENGTH, require_email, require_text
+from schema.accounts import (
+    Account,
+    AccountPayload,
+    RequestPasswordResetPayload,
+    ResetPasswordPayload,
+    SignInPayload,
+    SignOutPayload,
+    SignUpInput,
+    SignUpPayload,
+    UpdateAccountInput,
+    VerifyEmailPayload,
+)
+from schema.context import Context
+from schema.errors import ErrorCode, Rejected
+from schema.types import Info
+
+
+def require_password(password: str, field: str = "password") -> str:
+    problem = password_problem(password)
+    if problem:
+        raise Rejected(ErrorCode.WEAK_PASSWORD, problem, [field])
+    return password
+
+
+async def start_session(context: Context, account: models.Account) -> str:
+    """Open a session: the token is returned once (for `Authorization: Bearer`) and also set
+    as an HttpOnly SameSite cookie for browsers and GraphiQL."""
+    settings = context.settings
+    token = new_token()
+    await models.Session.create(
+        account=account,
+        token_hash=hash_token(token),
+        expires_at=datetime.now(UTC) + settings.session_lifetime,
+        ip_address=context.viewer.ip_address,
+        user_agent=context.viewer.user_agent,
+    )
+    response = context.response
+    if response is not None and hasattr(response, "set_cookie"):
+        response.set_cookie(
+            settings.session_cookie,
+            token,
+            max_age=int(settings.session_lifetime.total_seconds()),
+            httponly=True,
+            secure=settings.secure_cookies,
+            samesite="lax",
+            path="/",
+        )
+    return token
+
+
+async def issue_email_token(
+    context: Context, account: models.Account, purpose: models.TokenPurpose
+) -> str:
+    token = new_token()
+    await models.EmailToken.create(
+        account=account,
+        purpose=purpose,
+        token_hash=hash_token(token),
+        expires_at=datetime.now(UTC) + context.settings.email_token_lifetime,
+    )
+    return token
+
+
+async def consume_email_token(token: str, purpose: models.TokenPurpose) -> models.Account:
+    """Use a single-use email-link token: exactly one caller ever gets its account."""
+    row = await models.EmailToken.get_or_none(token_hash=hash_token(token), purpose=purpose)
+    if row is None or row.used_at is not None:
+        raise Rejected(ErrorCode.INVALID_TOKEN, "This link is not valid (any more).", ["token"])
+    now = datetime.now(UTC)
+    if row.expires_at <= now:
+        raise Rejected(
+            ErrorCode.EXPIRED_TOKEN, "This link has expired. Ask for a new one.", ["token"]
+        )
+    claimed = await models.EmailToken.filter(id=row.id, used_at=None).update(used_at=now)
+    if not claimed:
+        raise Rejected(ErrorCode.INVALID_TOKEN, "This link is not valid (any more).", ["token"])
+    return await models.Account.get(id=row.account_id)  # type: ignore[attr-defined]
+
+
+async def send_verification(context: Context, account: models.Account) -> None:
+    token = await issue_email_token(context, account, models.TokenPurpose.VERIFY_EMAIL)
+    await outbox.enqueue(
+        messages.verify_email(
+            to=account.email,
+            language=account.language,
+            first_name=account.first_name,
+            link=context.settings.link(f"/verify-email?token={token}"),
+        )
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(extensions=[guard(Public())], description="The signed-in account, if any.")
+    def viewer(self, info: Info) -> Account | None:
+        account = info.context.viewer.account
+        return Account.from_row(account) if account else None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        extensions=[guard(Public())], description="Create an account; sends a verification mail."
+    )
+    @returns_errors(SignUpPayload)
+    async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
+        email = require_email(input.email)
+        require_password(input.password)
+        first_name = require_text(
+            input.first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True
+        )
+        last_name = require_text(
+            input.last_name, "lastName", max_length=MAX_NAME_LENGTH, required=True
+        )
+        password_hash = await hash_password(input.password)
+        try:
+            async with in_transaction():
+                account = await models.Account.create(
+                    email=email,
+                    password_hash=password_hash,
+                    first_name=first_name,
+                    last_name=last_name,
+                    date_of_birth=input.date_of_birth,
+                    language=input.language.value,
+                )
+                await send_verification(info.context, account)
+                await record_event(
+                    info.context.viewer,
+                    "ACCOUNT_CREATED",
+                    subject_id=account.id,
+                    actor_account_id=account.id,
+                )
+        except IntegrityError:
+            raise Rejected(
+                ErrorCode.EMAIL_TAKEN,
+                "An account with this email address exists already. Sign in or reset your password.",
+                ["email"],
+            ) from None
+        return SignUpPayload(account=Account.from_row(account))
+
+    @strawberry.mutation(
+        extensions=[guard(IsAuthenticated())], description="Send the verification mail again."
+    )
+    @returns_errors(AccountPayload)
+    async def resend_verification_email(self, info: Info) -> AccountPayload:
+        account = info.context.viewer.account
+        assert account is not None
+        if not account.email_verified:
+            async with in_transaction():
+                await send_verification(info.context, account)
+        return AccountPayload(account=Account.from_row(account))
+
+    @strawberry.mutation(extensions=[guard(Public())])
+    @returns_errors(VerifyEmailPayload)
+    async def verify_email(self, info: Info, token: str) -> VerifyEmailPayload:
+        async with in_transaction():
+            account = await consume_email_token(token, models.TokenPurpose.VERIFY_EMAIL)
+            account.email_verified = True
+            await account.save(update_fields=["email_verified"])
+        return VerifyEmailPayload(account=Account.from_row(account))
+
+    @strawberry.mutation(
+        extensions=[guard(Public())],
+        description="Sign in; the token is also set as a session cookie.",
+    )
+    @returns_errors(SignInPayload)
+    async def sign_in(self, info: Info, email: str, password: str) -> SignInPayload:
+        viewer = info.context.viewer
+        address = email.strip().lower()
+        account = await models.Account.get_or_none(email=address)
+        if (
+            not await verify_password(account.password_hash if account else None, password)
+            or account is None
+        ):
+            await record_event(
+                viewer,
+                "SIGN_IN",
+                outcome=models.AuditOutcome.FAILURE,
+                actor_account_id=account.id if account else None,
+                details={"email": address[:254]},
+            )
+            raise Rejected(
+                ErrorCode.INVALID_CREDENTIALS, "The email address or password is not right."
+            )
+        if account.deactivated_at is not None:
+            await record_event(
+                viewer,
+                "SIGN_IN",
+                outcome=models.AuditOutcome.DENIED,
+                actor_account_id=account.id,
+                details={"reason": "account deactivated"},
+            )
+            raise Rejected(ErrorCode.ACCOUNT_DEACTIVATED, "This account has been closed.")
+        async with in_transaction():
+            token = await start_session(info.context, account)
+            await record_event(viewer, "SIGN_IN", actor_account_id=account.id)
+        return SignInPayload(token=token, account=Account.from_row(account))
+
+    @strawberry.mutation(extensions=[guard(IsAuthenticated())], description="End this session.")
+    async def sign_out(self, info: Info) -> SignOutPayload:
+        context = info.context
+        session = context.viewer.session
+        if session is not None:
+            await models.Session.filter(id=session.id).update(revoked_at=datetime.now(UTC))
+        response = context.response
+        if response is not None and hasattr(response, "delete_cookie"):
+            response.delete_cookie(context.settings.session_cookie, path="/")
+        return SignOutPayload(ok=True)
+
+    @strawberry.mutation(
+        extensions=[guard(Public())],
+        description="Mails a reset link when the address has an account; the answer is the same either way.",
+    )
+    @returns_errors(RequestPasswordResetPayload)
+    async def request_password_reset(self, info: Info, email: str) -> RequestPasswordResetPayload:
+        address = require_email(email)
+        account = await models.Account.get_or_none(email=address, deactivated_at=None)
+        if account is not None:
+            async with in_transaction():
+                token = await issue_email_token(
+                    info.context, account, models.TokenPurpose.RESET_PASSWORD
+                )
+                await outbox.enqueue(
+                    messages.password_reset(
+                        to=account.email,
+                        language=account.language,
+                        first_name=account.first_name,
+                        link=info.context.settings.link(f"/reset-password?token={token}"),
+                    )
+                )
+        return RequestPasswordResetPayload(ok=True)
+
+    @strawberry.mutation(
+        extensions=[guard(Public())],
+        description="Set a new password from a reset link; ends every other session.",
+    )
+    @returns_errors(ResetPasswordPayload)
+    async def reset_password(self, info: Info, token: str, password: str) -> ResetPasswordPayload:
+        require_password(password)
+        password_hash = await hash_password(password)
+        current = info.context.viewer.session
+        async with in_transaction():
+            account = await consume_email_token(token, models.TokenPurpose.RESET_PASSWORD)
+            account.password_hash = password_hash
+            # Whoever could read the reset mail controls the address.
+            account.email_verified = True
+            await account.save(update_fields=["password_hash", "email_verified"])
+            others = models.Session.filter(account_id=account.id, revoked_at=None)
+            if current is not None:
+                others = others.exclude(id=current.id)
+            await others.update(revoked_at=datetime.now(UTC))
+            await record_event(
+                info.context.viewer,
+                "PASSWORD_RESET",
+                actor_account_id=account.id,
+                subject_id=account.id,
+            )
+        return ResetPasswordPayload(account=Account.from_row(account))
+
+    @strawberry.mutation(
+        extensions=[guard(Public())],
+        description="Exchange a one-time sign-in link (sent to a new Healthspace's first administrator) for a session.",
+    )
+    @returns_errors(SignInPayload)
+    async def sign_in_with_link(self, info: Info, token: str) -> SignInPayload:
+        async with in_transaction():
+            account = await consume_email_token(token, models.TokenPurpose.SIGN_IN)
+            account.email_verified = True
+            await account.save(update_fields=["email_verified"])
+            session_token = await start_session(info.context, account)
+            await record_event(
+                info.context.viewer, "SIGN_IN", actor_account_id=account.id, details={"via": "link"}
+            )
+        return SignInPayload(token=session_token, account=Account.from_row(account))
+
+    @strawberry.mutation(
+        extensions=[guard(IsAuthenticated())],
+        description="Change my names, date of birth or language.",
+    )
+    @returns_errors(AccountPayload)
+    async def update_account(self, info: Info, input: UpdateAccountInput) -> AccountPayload:
+        account = info.context.viewer.account
+        assert account is not None
+        if input.first_name is not None:
+            account.first_name = require_text(
+                input.first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True
+            )
+        if input.last_name is not None:
+            account.last_name = require_text(
+                input.last_name, "lastName", max_length=MAX_NAME_LENGTH, required=True
+            )
+        if input.date_of_birth is not None:
+            account.date_of_birth = input.date_of_birth
+        if input.language is not None:
+            account.language = input.language.value
+        await account.save()
+        return AccountPayload(account=Account.from_row(account))

@@ -1,0 +1,358 @@
+"""Members: reading one, roles and granted permissions, deactivation, leaving a Healthspace."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import strawberry
+from tortoise.transactions import in_transaction
+
+import models
+from permissions.guards import HasPermission, IsAuthenticated, IsMember, guard
+from permissions.objects import can_see_member
+from permissions.roles import GRANTABLE, Permission, Role
+from permissions.scopes import healthspace_argument, healthspace_of, parse_id
+from resolvers.audit import record_event
+from resolvers.mutations import returns_errors
+from resolvers.validation import require_text
+from schema.enums import Permission as PermissionEnum
+from schema.enums import Role as RoleEnum
+from schema.errors import ErrorCode, Rejected
+from schema.members import Member, MemberPayload, UpdateMemberInput
+from schema.types import Info
+
+member_scope = healthspace_of(models.Member, "member_id")
+
+
+def new_identification_number() -> str:
+    return "CL-" + "".join(secrets.choice("0123456789") for _ in range(8))
+
+
+def check_roles(kind: models.MemberKind, roles: Iterable[str], field: str = "roles") -> list[str]:
+    """Staff hold one or more roles; clients hold none."""
+    unique = sorted({Role(role).value for role in roles})
+    if kind == models.MemberKind.CLIENT and unique:
+        raise Rejected(ErrorCode.INVALID_ROLE, "A client cannot hold a staff role.", [field])
+    if kind == models.MemberKind.STAFF and not unique:
+        raise Rejected(ErrorCode.INVALID_ROLE, "Give a staff member at least one role.", [field])
+    return unique
+
+
+def check_grants(
+    roles: Iterable[str], permissions: Iterable[str], field: str = "permissions"
+) -> list[str]:
+    """Only the permissions DESIGN.md marks grantable, and only to a holder of the right role."""
+    role_set = set(roles)
+    granted = sorted({Permission(name).value for name in permissions})
+    for name in granted:
+        needs = GRANTABLE.get(Permission(name))
+        if needs is None:
+            raise Rejected(
+                ErrorCode.INVALID_PERMISSION,
+                f"{name} comes with a role and cannot be granted on its own.",
+                [field],
+            )
+        if needs.value not in role_set:
+            raise Rejected(
+                ErrorCode.INVALID_PERMISSION,
+                f"{name} can only be granted to a {needs.value.lower()}.",
+                [field],
+            )
+    return granted
+
+
+async def add_member(
+    account: models.Account,
+    healthspace_id: uuid.UUID,
+    kind: models.MemberKind,
+    *,
+    roles: Iterable[str] = (),
+    granted_permissions: Iterable[str] = (),
+    identification_number: str | None = None,
+) -> models.Member:
+    """Make `account` an active member. A deactivated membership comes back with the new kind and
+    roles (its history stays); an active one is ALREADY_MEMBER. Call inside a transaction."""
+    roles = check_roles(kind, roles)
+    granted = check_grants(roles, granted_permissions)
+    if kind == models.MemberKind.CLIENT and not identification_number:
+        identification_number = new_identification_number()
+    existing = await models.Member.select_for_update().get_or_none(
+        account_id=account.id, healthspace_id=healthspace_id
+    )
+    if existing is not None and existing.status == models.MemberStatus.ACTIVE:
+        raise Rejected(
+            ErrorCode.ALREADY_MEMBER,
+            f"{account.email} is already a member of this Healthspace.",
+            ["email"],
+        )
+    if existing is not None:
+        existing.kind = kind
+        existing.roles = roles
+        existing.granted_permissions = granted
+        existing.status = models.MemberStatus.ACTIVE
+        existing.deactivated_at = None
+        existing.identification_number = identification_number or existing.identification_number
+        await existing.save()
+        return existing
+    return await models.Member.create(
+        account=account,
+        healthspace_id=healthspace_id,
+        kind=kind,
+        roles=roles,
+        granted_permissions=granted,
+        identification_number=identification_number,
+    )
+
+
+async def _administrators_left(healthspace_id: uuid.UUID, without: uuid.UUID) -> int:
+    roles = (
+        await models.Member.filter(
+            healthspace_id=healthspace_id,
+            status=models.MemberStatus.ACTIVE,
+            kind=models.MemberKind.STAFF,
+        )
+        .exclude(id=without)
+        .values_list("roles", flat=True)
+    )
+    return sum(1 for held in roles if Role.ADMINISTRATOR.value in held)
+
+
+async def _keep_an_administrator(member: models.Member) -> None:
+    if Role.ADMINISTRATOR.value in member.roles and not await _administrators_left(
+        member.healthspace_id, member.id
+    ):  # type: ignore[attr-defined]
+        raise Rejected(
+            ErrorCode.LAST_ADMINISTRATOR,
+            "A Healthspace needs at least one active administrator.",
+            ["memberId"],
+        )
+
+
+async def _locked_member(member_id: strawberry.ID) -> models.Member:
+    """The member row, locked for this transaction (the permission class already checked that it
+    exists in a Healthspace the viewer may manage)."""
+    return await models.Member.select_for_update().get(id=parse_id(member_id))
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        extensions=[guard(IsAuthenticated())],
+        description="A member, when the viewer may see them; null otherwise.",
+    )
+    async def member(self, info: Info, id: strawberry.ID) -> Member | None:
+        member_id = parse_id(id)
+        row = (
+            await models.Member.get_or_none(id=member_id).select_related("account")
+            if member_id
+            else None
+        )
+        if row is None or not await can_see_member(info.context.viewer, row):
+            return None
+        return Member.from_row(row)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        extensions=[guard(HasPermission(Permission.MANAGE_MEMBERS, scope=member_scope))],
+        description="Set a staff member's roles.",
+    )
+    @returns_errors(MemberPayload)
+    async def update_member_roles(
+        self, info: Info, member_id: strawberry.ID, roles: list[RoleEnum]
+    ) -> MemberPayload:
+        viewer = info.context.viewer
+        async with in_transaction():
+            member = await _locked_member(member_id)
+            new_roles = check_roles(member.kind, [role.value for role in roles])
+            if Role.ADMINISTRATOR.value not in new_roles:
+                await _keep_an_administrator(member)
+            before = list(member.roles)
+            member.roles = new_roles
+            # Granted permissions that no longer fit the roles lapse.
+            member.granted_permissions = [
+                p for p in member.granted_permissions if GRANTABLE[Permission(p)].value in new_roles
+            ]
+            await member.save(update_fields=["roles", "granted_permissions"])
+            await record_event(
+                viewer,
+                "MEMBER_ROLES_CHANGED",
+                healthspace_id=member.healthspace_id,
+                actor=await viewer.member_of(member.healthspace_id),
+                subject_id=member.id,
+                details={"before": before, "after": new_roles},
+            )  # type: ignore[attr-defined]
+        viewer.forget_memberships()
+        return MemberPayload(member=Member.from_row(member))
+
+    @strawberry.mutation(
+        extensions=[guard(HasPermission(Permission.MANAGE_MEMBERS, scope=member_scope))],
+        description="Grant a clinician extra permissions (INVITE_CLIENTS, MANAGE_OWN_CONNECTIONS).",
+    )
+    @returns_errors(MemberPayload)
+    async def grant_permissions(
+        self, info: Info, member_id: strawberry.ID, permissions: list[PermissionEnum]
+    ) -> MemberPayload:
+        return await _change_grants(info, member_id, add=[p.value for p in permissions])
+
+    @strawberry.mutation(
+        extensions=[guard(HasPermission(Permission.MANAGE_MEMBERS, scope=member_scope))],
+        description="Take granted permissions back.",
+    )
+    @returns_errors(MemberPayload)
+    async def revoke_permissions(
+        self, info: Info, member_id: strawberry.ID, permissions: list[PermissionEnum]
+    ) -> MemberPayload:
+        return await _change_grants(info, member_id, remove=[p.value for p in permissions])
+
+    @strawberry.mutation(
+        extensions=[guard(HasPermission(Permission.MANAGE_MEMBERS, scope=member_scope))],
+        description="End a member's access at their very next request; their history stays.",
+    )
+    @returns_errors(MemberPayload)
+    async def deactivate_member(self, info: Info, member_id: strawberry.ID) -> MemberPayload:
+        viewer = info.context.viewer
+        async with in_transaction():
+            member = await _locked_member(member_id)
+            if member.status == models.MemberStatus.DEACTIVATED:
+                raise Rejected(
+                    ErrorCode.MEMBER_DEACTIVATED,
+                    "This member is deactivated already.",
+                    ["memberId"],
+                )
+            await _keep_an_administrator(member)
+            member.status = models.MemberStatus.DEACTIVATED
+            member.deactivated_at = datetime.now(UTC)
+            await member.save(update_fields=["status", "deactivated_at"])
+            await record_event(
+                viewer,
+                "MEMBER_DEACTIVATED",
+                healthspace_id=member.healthspace_id,
+                actor=await viewer.member_of(member.healthspace_id),
+                subject_id=member.id,
+                client_member_id=member.id if member.kind == models.MemberKind.CLIENT else None,
+            )  # type: ignore[attr-defined]
+        viewer.forget_memberships()
+        return MemberPayload(member=Member.from_row(member))
+
+    @strawberry.mutation(
+        extensions=[guard(HasPermission(Permission.MANAGE_MEMBERS, scope=member_scope))],
+        description="Give a deactivated member their access back.",
+    )
+    @returns_errors(MemberPayload)
+    async def reactivate_member(self, info: Info, member_id: strawberry.ID) -> MemberPayload:
+        viewer = info.context.viewer
+        async with in_transaction():
+            member = await _locked_member(member_id)
+            if member.status == models.MemberStatus.ACTIVE:
+                raise Rejected(
+                    ErrorCode.ALREADY_MEMBER, "This member is active already.", ["memberId"]
+                )
+            member.status = models.MemberStatus.ACTIVE
+            member.deactivated_at = None
+            await member.save(update_fields=["status", "deactivated_at"])
+            await record_event(
+                viewer,
+                "MEMBER_REACTIVATED",
+                healthspace_id=member.healthspace_id,
+                actor=await viewer.member_of(member.healthspace_id),
+                subject_id=member.id,
+            )  # type: ignore[attr-defined]
+        return MemberPayload(member=Member.from_row(member))
+
+    @strawberry.mutation(
+        extensions=[
+            guard(
+                HasPermission(
+                    Permission.MANAGE_MEMBERS, Permission.INVITE_CLIENTS, scope=member_scope
+                )
+            )
+        ],
+        description="Change a client's identification number.",
+    )
+    @returns_errors(MemberPayload)
+    async def update_member(self, info: Info, input: UpdateMemberInput) -> MemberPayload:
+        viewer = info.context.viewer
+        async with in_transaction():
+            member = await _locked_member(input.member_id)
+            if input.identification_number is not None:
+                if member.kind != models.MemberKind.CLIENT:
+                    raise Rejected(
+                        ErrorCode.NOT_A_CLIENT,
+                        "Only clients carry an identification number.",
+                        ["identificationNumber"],
+                    )
+                member.identification_number = require_text(
+                    input.identification_number,
+                    "identificationNumber",
+                    max_length=50,
+                    required=True,
+                )
+                await member.save(update_fields=["identification_number"])
+                await record_event(
+                    viewer,
+                    "MEMBER_UPDATED",
+                    healthspace_id=member.healthspace_id,
+                    actor=await viewer.member_of(member.healthspace_id),
+                    subject_id=member.id,
+                    client_member_id=member.id,
+                )  # type: ignore[attr-defined]
+        return MemberPayload(member=Member.from_row(member))
+
+    @strawberry.mutation(
+        extensions=[guard(IsMember(healthspace_argument()))],
+        description="End my own membership of a Healthspace.",
+    )
+    @returns_errors(MemberPayload)
+    async def leave_healthspace(self, info: Info, healthspace_id: strawberry.ID) -> MemberPayload:
+        viewer = info.context.viewer
+        mine = await viewer.member_of(parse_id(healthspace_id))  # type: ignore[arg-type]
+        assert mine is not None
+        async with in_transaction():
+            member = await models.Member.select_for_update().get(id=mine.id)
+            await _keep_an_administrator(member)
+            member.status = models.MemberStatus.DEACTIVATED
+            member.deactivated_at = datetime.now(UTC)
+            await member.save(update_fields=["status", "deactivated_at"])
+            await record_event(
+                viewer,
+                "MEMBER_LEFT",
+                healthspace_id=member.healthspace_id,
+                actor=member,
+                subject_id=member.id,
+            )  # type: ignore[attr-defined]
+        viewer.forget_memberships()
+        return MemberPayload(member=Member.from_row(member))
+
+
+async def _change_grants(
+    info: Info, member_id: strawberry.ID, *, add: Iterable[str] = (), remove: Iterable[str] = ()
+) -> MemberPayload:
+    viewer = info.context.viewer
+    async with in_transaction():
+        member = await _locked_member(member_id)
+        if member.kind != models.MemberKind.STAFF:
+            raise Rejected(
+                ErrorCode.INVALID_PERMISSION,
+                "Permissions are granted to staff members only.",
+                ["memberId"],
+            )
+        wanted = (set(member.granted_permissions) | set(add)) - set(remove)
+        granted = check_grants(member.roles, wanted)
+        before = list(member.granted_permissions)
+        member.granted_permissions = granted
+        await member.save(update_fields=["granted_permissions"])
+        await record_event(
+            viewer,
+            "MEMBER_PERMISSIONS_CHANGED",
+            healthspace_id=member.healthspace_id,
+            actor=await viewer.member_of(member.healthspace_id),
+            subject_id=member.id,
+            details={"before": before, "after": granted},
+        )  # type: ignore[attr-defined]
+    viewer.forget_memberships()
+    return MemberPayload(member=Member.from_row(member))

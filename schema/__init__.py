@@ -1,0 +1,1 @@
+"""The GraphQL surface: types, inputs, payloads, errors, the request context and its loaders."""

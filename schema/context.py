@@ -1,0 +1,26 @@
+"""The per-request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from permissions.viewer import Viewer
+from schema.loaders import Loaders
+from schema.settings import Settings
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    settings: Settings
+    viewer: Viewer
+    loaders: Loaders = field(default_factory=Loaders)
+
+    @property
+    def ip_address(self) -> str | None:
+        return self.viewer.ip_address

@@ -1,0 +1,117 @@
+"""The Healthspace type, its settings and its member lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from tortoise.expressions import Q
+
+import models
+from permissions.guards import IsStaff, guard
+from permissions.scopes import parent_healthspace
+from schema.enums import MemberKind
+from schema.errors import UserError
+from schema.members import Member
+from schema.pagination import Page, paginate
+from schema.types import Info
+
+
+@strawberry.type
+class HealthspaceSettings:
+    reminder_days: list[int]
+    invitation_lifetime_days: int
+    findable: bool
+
+
+@strawberry.type
+class Healthspace:
+    id: strawberry.ID
+    name: str
+    description: str
+    welcome_text: str
+    address: str
+    opening_hours: str
+    logo_url: str | None
+    background_url: str | None
+    created_at: dt.datetime
+    row: strawberry.Private[models.Healthspace]
+
+    @classmethod
+    def from_row(cls, row: models.Healthspace) -> Healthspace:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            description=row.description,
+            welcome_text=row.welcome_text,
+            address=row.address,
+            opening_hours=row.opening_hours,
+            logo_url=row.logo_url,
+            background_url=row.background_url,
+            created_at=row.created_at,
+            row=row,
+        )
+
+    @strawberry.field
+    def settings(self) -> HealthspaceSettings:
+        return HealthspaceSettings(
+            reminder_days=list(self.row.reminder_days),
+            invitation_lifetime_days=self.row.invitation_lifetime_days,
+            findable=self.row.findable,
+        )
+
+    @strawberry.field(description="The viewer's own membership here; null for non-members.")
+    async def viewer_member(self, info: Info) -> Member | None:
+        member = await info.context.viewer.member_of(self.row.id)
+        return Member.from_row(member) if member else None
+
+    @strawberry.field(
+        description="Members, ordered by surname; search matches name, email or "
+        "identification number. Staff only.",
+        extensions=[guard(IsStaff(parent_healthspace()))],
+    )
+    async def members(
+        self,
+        info: Info,
+        kind: MemberKind | None = None,
+        search: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Page[Member]:
+        query = models.Member.filter(healthspace_id=self.row.id).select_related("account")
+        if kind is not None:
+            query = query.filter(kind=kind)
+        if search and search.strip():
+            query = query.filter(member_search(search.strip()))
+        query = query.order_by("account__last_name", "account__first_name", "id")
+        return await paginate(query, first, after, Member.from_row)
+
+
+def member_search(text: str) -> Q:
+    return (
+        Q(account__last_name__icontains=text)
+        | Q(account__first_name__icontains=text)
+        | Q(account__email__icontains=text)
+        | Q(identification_number__icontains=text)
+    )
+
+
+@strawberry.input
+class UpdateHealthspaceInput:
+    healthspace_id: strawberry.ID
+    name: str | None = None
+    description: str | None = None
+    welcome_text: str | None = None
+    address: str | None = None
+    opening_hours: str | None = None
+    logo_url: str | None = None
+    background_url: str | None = None
+    reminder_days: list[int] | None = None
+    invitation_lifetime_days: int | None = None
+    findable: bool | None = None
+
+
+@strawberry.type
+class HealthspacePayload:
+    healthspace: Healthspace | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

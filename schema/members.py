@@ -1,0 +1,106 @@
+"""The Member type: an account's membership of one Healthspace."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+import models
+from permissions.viewer import member_permissions
+from schema.enums import MemberKind, MemberStatus, Permission, Role
+from schema.errors import UserError
+from schema.types import Info
+
+if TYPE_CHECKING:
+    from schema.connections import Connection
+    from schema.healthspaces import Healthspace
+
+
+@strawberry.type
+class Member:
+    id: strawberry.ID
+    kind: MemberKind
+    status: MemberStatus
+    identification_number: str | None
+    created_at: dt.datetime
+    row: strawberry.Private[models.Member]
+
+    @classmethod
+    def from_row(cls, row: models.Member) -> Member:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=row.kind,
+            status=row.status,
+            identification_number=row.identification_number,
+            created_at=row.created_at,
+            row=row,
+        )
+
+    async def _account(self, info: Info) -> models.Account:
+        account = self.row.account if _fetched(self.row, "account") else None
+        return account or await info.context.loaders.account.load(self.row.account_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def roles(self) -> list[Role]:
+        return [Role(role) for role in self.row.roles]
+
+    @strawberry.field(description="Everything this member may do: their roles' and granted ones.")
+    def permissions(self) -> list[Permission]:
+        return sorted(member_permissions(self.row))
+
+    @strawberry.field(description="Permissions granted one by one on top of the roles.")
+    def granted_permissions(self) -> list[Permission]:
+        return [Permission(name) for name in self.row.granted_permissions]
+
+    @strawberry.field
+    async def first_name(self, info: Info) -> str:
+        return (await self._account(info)).first_name
+
+    @strawberry.field
+    async def last_name(self, info: Info) -> str:
+        return (await self._account(info)).last_name
+
+    @strawberry.field
+    async def email(self, info: Info) -> str:
+        return (await self._account(info)).email
+
+    @strawberry.field
+    async def date_of_birth(self, info: Info) -> dt.date | None:
+        return (await self._account(info)).date_of_birth
+
+    @strawberry.field
+    async def healthspace(
+        self, info: Info
+    ) -> Annotated[Healthspace, strawberry.lazy("schema.healthspaces")]:
+        from schema.healthspaces import Healthspace
+
+        row = await info.context.loaders.healthspace.load(self.row.healthspace_id)  # type: ignore[attr-defined]
+        return Healthspace.from_row(row)
+
+    @strawberry.field(description="This member's current connections, as client or as staff.")
+    async def connections(
+        self, info: Info
+    ) -> list[Annotated[Connection, strawberry.lazy("schema.connections")]]:
+        from schema.connections import Connection
+
+        rows = await info.context.loaders.current_connections.load(self.row.id)
+        return [Connection.from_row(row) for row in rows]
+
+
+def _fetched(row: models.Member, relation: str) -> bool:
+    """Whether a foreign key was fetched with the row (select_related or assignment)."""
+    return f"_{relation}" in row.__dict__ and row.__dict__[f"_{relation}"] is not None
+
+
+@strawberry.type
+class MemberPayload:
+    member: Member | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class UpdateMemberInput:
+    member_id: strawberry.ID
+    identification_number: str | None = None

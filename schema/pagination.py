@@ -1,0 +1,87 @@
+"""Pages of a list: `first` (at most 100) and `after`, answered with nodes, pageInfo, totalCount."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from tortoise.queryset import QuerySet
+
+from permissions.errors import BadUserInput
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+T = TypeVar("T")
+Row = TypeVar("Row")
+
+
+@strawberry.type
+class PageInfo:
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type
+class Page(Generic[T]):
+    nodes: list[T]
+    page_info: PageInfo
+    total_count: int
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        offset = int(value)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadUserInput("The `after` cursor is not one this API gave out.") from error
+    if kind != "offset" or offset < 0:
+        raise BadUserInput("The `after` cursor is not one this API gave out.")
+    return offset
+
+
+def page_window(first: int | None, after: str | None) -> tuple[int, int]:
+    """(offset, limit) for the page asked for; bad sizes are refused with BAD_USER_INPUT."""
+    limit = DEFAULT_PAGE_SIZE if first is None else first
+    if limit < 0 or limit > MAX_PAGE_SIZE:
+        raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
+    offset = decode_cursor(after) + 1 if after else 0
+    return offset, limit
+
+
+def make_page(nodes: Sequence[T], offset: int, total: int) -> Page[T]:
+    end = offset + len(nodes) - 1
+    return Page(
+        nodes=list(nodes),
+        page_info=PageInfo(
+            end_cursor=encode_cursor(end) if nodes else None,
+            has_next_page=end + 1 < total,
+        ),
+        total_count=total,
+    )
+
+
+async def paginate(
+    queryset: QuerySet[Any],
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[Any], T] | Callable[[list[Any]], Awaitable[list[T]]],
+    *,
+    batch: bool = False,
+) -> Page[T]:
+    """One page of `queryset` (already ordered), converted row by row or as a whole batch."""
+    offset, limit = page_window(first, after)
+    total = await queryset.count()
+    rows = await queryset.offset(offset).limit(limit) if limit else []
+    nodes = await to_node(rows) if batch else [to_node(row) for row in rows]  # type: ignore[misc]
+    return make_page(nodes, offset, total)  # type: ignore[arg-type]
+
+
+def empty_page() -> Page[Any]:
+    return Page(nodes=[], page_info=PageInfo(end_cursor=None, has_next_page=False), total_count=0)
