@@ -15,15 +15,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import format_datetime, parseaddr
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
-from uuid import UUID
 
 import aiosmtplib
+
+from mailer.mime import OutgoingMessage, Sender, render
 
 
 @dataclass(frozen=True)
@@ -43,21 +40,6 @@ class MailSettings:
             raise ValueError(f"mail backend must be file or smtp, not {self.backend!r}")
         if self.tls not in {"none", "starttls", "tls"}:
             raise ValueError(f"tls must be none, starttls or tls, not {self.tls!r}")
-
-
-class OutgoingMessage(Protocol):
-    """What a backend needs of a message: an outbox row, or anything shaped like one."""
-
-    @property
-    def id(self) -> UUID: ...
-    @property
-    def to_address(self) -> str: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def text_body(self) -> str: ...
-    @property
-    def html_body(self) -> str: ...
 
 
 class Outcome(StrEnum):
@@ -100,29 +82,6 @@ class MailBackend(ABC):
         """Release connections. The backend may be used again afterwards."""
 
 
-def build_email(message: OutgoingMessage, sender: str, now: datetime) -> EmailMessage:
-    """The RFC 5322 message: multipart/alternative with the text and the HTML part.
-
-    The Message-ID derives from the outbox id, so a duplicate delivery is recognisable.
-    Raises ValueError for header values that cannot be sent (e.g. a line break in a subject).
-    """
-    email = EmailMessage(policy=SMTP_POLICY)
-    email["From"] = sender
-    email["To"] = message.to_address
-    email["Subject"] = message.subject
-    email["Date"] = format_datetime(now)
-    email["Message-ID"] = f"<{message.id}@{_domain(sender)}>"
-    # RFC 3834: keeps vacation responders from answering a no-reply address.
-    email["Auto-Submitted"] = "auto-generated"
-    email.set_content(message.text_body)
-    email.add_alternative(message.html_body, subtype="html")
-    return email
-
-
-def _domain(sender: str) -> str:
-    return parseaddr(sender)[1].rpartition("@")[2] or "carespace.local"
-
-
 # --- files -----------------------------------------------------------------------------------
 
 
@@ -131,7 +90,7 @@ class FileBackend(MailBackend):
 
     def __init__(self, directory: str | os.PathLike[str], sender: str) -> None:
         self.directory = Path(directory)
-        self.sender = sender
+        self.sender = Sender.parse(sender)
         self._lock = threading.Lock()
         self._last_stamp = datetime.min.replace(tzinfo=UTC)
 
@@ -152,8 +111,8 @@ class FileBackend(MailBackend):
     def _write(self, message: OutgoingMessage) -> DeliveryResult:
         stamp = self._next_stamp()
         try:
-            data = build_email(message, self.sender, stamp).as_bytes()
-        except (ValueError, TypeError) as exc:
+            data = render(message, self.sender, stamp)
+        except ValueError as exc:
             return DeliveryResult.permanent(f"cannot build message: {exc}")
         path = self.directory / f"{stamp:%Y%m%dT%H%M%S%fZ}-{message.id}.eml"
         partial = path.with_suffix(".eml.tmp")
@@ -187,7 +146,7 @@ class SmtpBackend(MailBackend):
         self, settings: MailSettings, *, connections: int = 4, per_connection: int = 50
     ) -> None:
         self.settings = settings
-        self.envelope_sender = parseaddr(settings.sender)[1] or settings.sender
+        self.sender = Sender.parse(settings.sender)
         self.connections = max(1, connections)
         self.per_connection = max(1, per_connection)
         self._clients: list[aiosmtplib.SMTP] = []
@@ -267,12 +226,13 @@ class SmtpBackend(MailBackend):
         self, client: aiosmtplib.SMTP, message: OutgoingMessage, now: datetime
     ) -> DeliveryResult:
         try:
-            email = build_email(message, self.settings.sender, now)
-        except (ValueError, TypeError) as exc:
+            data = render(message, self.sender, now)
+        except ValueError as exc:
             return DeliveryResult.permanent(f"cannot build message: {exc}")
+        options = [] if message.to_address.isascii() else ["SMTPUTF8"]
         try:
-            await client.send_message(
-                email, sender=self.envelope_sender, recipients=[message.to_address]
+            await client.sendmail(
+                self.sender.address, [message.to_address], data, mail_options=options
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refusal = exc.recipients[0]

@@ -63,3 +63,134 @@ def password_reset(*, to: str, language: str, first_name: str, link: str) -> Mes
 
 def sign_in_link(*, to: str, language: str, healthspace: str, link: str) -> Message:
     return compose("sign_in_link", language, to, healthspace=healthspace, link=link)
+
+
+def _greeting_name(first_name: str) -> str:
+    return f" {first_name.strip()}" if first_name.strip() else ""
+
+
+def invitation(
+    *,
+    to: str,
+    language: str,
+    first_name: str,
+    healthspace: str,
+    inviter: str,
+    note: str,
+    link: str,
+    expires_on: str,
+) -> Message:
+    """The invitation to join a Healthspace; the inviter's personal note has its own paragraph."""
+    message = compose(
+        "invitation_with_note" if note.strip() else "invitation",
+        language,
+        to,
+        name=_greeting_name(first_name),
+        healthspace=healthspace,
+        inviter=inviter,
+        note=note.strip(),
+        link=link,
+        expires_on=expires_on,
+    )
+    # One template name for both variants, so the outbox and logs say "invitation".
+    return Message(
+        template="invitation",
+        to=message.to,
+        subject=message.subject,
+        text=message.text,
+        html=message.html,
+    )
+
+
+def invitation_reminder(
+    *,
+    to: str,
+    language: str,
+    first_name: str,
+    healthspace: str,
+    inviter: str,
+    link: str,
+    expires_on: str,
+) -> Message:
+    return compose(
+        "invitation_reminder",
+        language,
+        to,
+        name=_greeting_name(first_name),
+        healthspace=healthspace,
+        inviter=inviter,
+        link=link,
+        expires_on=expires_on,
+    )
+
+
+# --- connections and join requests -----------------------------------------------------------
+
+
+def connection_added(
+    *, to: str, language: str, first_name: str, staff_name: str, healthspace: str
+) -> Message:
+    return compose(
+        "connection_added",
+        language,
+        to,
+        first_name=first_name,
+        staff_name=staff_name,
+        healthspace=healthspace,
+    )
+
+
+def connection_ended(
+    *, to: str, language: str, first_name: str, staff_name: str, healthspace: str
+) -> Message:
+    return compose(
+        "connection_ended",
+        language,
+        to,
+        first_name=first_name,
+        staff_name=staff_name,
+        healthspace=healthspace,
+    )
+
+
+def connections_changed(
+    *,
+    to: str,
+    language: str,
+    first_name: str,
+    healthspace: str,
+    added: list[str],
+    ended: list[str],
+) -> Message:
+    """One message for several changes to one client's connections (setConnections)."""
+    return compose(
+        "connections_changed",
+        language,
+        to,
+        first_name=first_name,
+        healthspace=healthspace,
+        added="\n".join(f"- {name}" for name in added) or "-",
+        ended="\n".join(f"- {name}" for name in ended) or "-",
+    )
+
+
+def join_request_approved(
+    *, to: str, language: str, first_name: str, healthspace: str, link: str
+) -> Message:
+    return compose(
+        "join_request_approved",
+        language,
+        to,
+        first_name=first_name,
+        healthspace=healthspace,
+        link=link,
+    )
+
+
+def join_request_rejected(
+    *, to: str, language: str, first_name: str, healthspace: str, reason: str
+) -> Message:
+    template = "join_request_rejected_with_reason" if reason else "join_request_rejected"
+    return compose(
+        template, language, to, first_name=first_name, healthspace=healthspace, reason=reason
+    )

@@ -46,6 +46,7 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 LEASE = timedelta(minutes=5)
+STOP_GRACE = 30.0  # seconds
 
 _COLUMNS = "id, template, to_address, subject, text_body, html_body, attempts"
 _DUE = (
@@ -113,19 +114,29 @@ class Relay:
         self.lease = lease
         self._last_lease_end = datetime.min.replace(tzinfo=UTC)
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         """Start the next pass now instead of after the interval."""
         self._wake.set()
 
     async def run(self, interval: float) -> None:
-        """Deliver due mail every `interval` seconds until cancelled."""
+        """Deliver due mail every `interval` seconds until cancelled.
+
+        When cancelled, the batch in flight is still finished and recorded (for up to
+        STOP_GRACE seconds): otherwise its rows would be sent again once their lease ran out.
+        """
+        self._stopping = False
         try:
             while True:
+                current = asyncio.create_task(self._pass())
                 try:
-                    await self.deliver_due()
-                except Exception:
-                    log.exception("Mail relay pass failed; trying again in %s s", interval)
+                    await asyncio.shield(current)
+                except asyncio.CancelledError:
+                    self._stopping = True
+                    await asyncio.wait([current], timeout=STOP_GRACE)
+                    current.cancel()
+                    raise
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=interval)
                 except TimeoutError:
@@ -133,6 +144,12 @@ class Relay:
                 self._wake.clear()
         finally:
             await self.backend.close()
+
+    async def _pass(self) -> None:
+        try:
+            await self.deliver_due()
+        except Exception:
+            log.exception("Mail relay pass failed; trying again later")
 
     async def deliver_due(self) -> int:
         """Deliver everything that is due now; return how many messages were sent."""
@@ -143,8 +160,9 @@ class Relay:
                 return sent
             results = await self.backend.send(batch)
             sent += await self._record(batch, results)
-            if len(batch) < self.batch_size:
-                return sent  # nothing else was due when this batch was claimed
+            if len(batch) < self.batch_size or self._stopping:
+                # A short batch: nothing else was due when it was claimed.
+                return sent
 
     # --- claiming --------------------------------------------------------------------------
 

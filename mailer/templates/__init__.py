@@ -4,7 +4,13 @@
 from __future__ import annotations
 
 from mailer.templates.accounts import ACCOUNT_TEMPLATES
+from mailer.templates.connections import CONNECTION_TEMPLATES
+from mailer.templates.invitations import INVITATION_TEMPLATES
+from mailer.templates.join_requests import JOIN_REQUEST_TEMPLATES
 
 TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     **ACCOUNT_TEMPLATES,
+    **INVITATION_TEMPLATES,
+    **CONNECTION_TEMPLATES,
+    **JOIN_REQUEST_TEMPLATES,
 }

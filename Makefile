@@ -1,0 +1,58 @@
+# Two commands for a fresh machine: `make serve` and `make test`. Everything else is set up
+# on the way (virtualenv, install, migrations, demo data).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CARESPACE_DATABASE_URL ?= sqlite://var/carespace.sqlite3
+CARESPACE_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+export CARESPACE_DATABASE_URL
+
+.PHONY: setup serve test test-sqlite test-postgres lint bench schema clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+serve: setup
+	$(PY) server.py migrate
+	$(PY) server.py seed-demo
+	$(PY) server.py serve --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint test-sqlite test-postgres
+
+test-sqlite: setup
+	@echo "== test suite on SQLite"
+	CARESPACE_TEST_DATABASE_URL=sqlite://:memory: $(VENV)/bin/pytest -q
+
+# PostgreSQL is the production database: the same suite runs against it. With CI=true an
+# unreachable server fails the run; elsewhere it is skipped with a notice.
+test-postgres: setup
+	@if $(PY) tests/postgres_ready.py "$(CARESPACE_TEST_DATABASE_URL)"; then \
+		echo "== test suite on PostgreSQL"; \
+		CARESPACE_TEST_DATABASE_URL="$(CARESPACE_TEST_DATABASE_URL)" $(VENV)/bin/pytest -q; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL is required with CI=true but unreachable at $(CARESPACE_TEST_DATABASE_URL)" >&2; \
+		exit 1; \
+	else \
+		echo "== PostgreSQL unreachable at $(CARESPACE_TEST_DATABASE_URL): skipped (CI=true makes it required)"; \
+	fi
+
+bench: setup
+	$(PY) -m bench.roster
+
+schema: setup
+	$(PY) server.py export-schema
+
+clean:
+	rm -rf $(VENV) var *.egg-info
