@@ -1,13 +1,19 @@
-"""The Connection type: a client member linked to a staff member."""
+"""The Connection type (a client member linked to a staff member), its payloads, and the
+"My clients" list of a staff member."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from tortoise.expressions import Q, Subquery
 
 import models
+from schema.errors import UserError
+from schema.pagination import Page, empty_page, page_window, paginate
+from schema.task_sources import clients_with_tasks, task_sources
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -67,3 +73,88 @@ class Connection:
 
         row = await info.context.loaders.healthspace.load(self.row.healthspace_id)  # type: ignore[attr-defined]
         return Healthspace.from_row(row)
+
+
+@strawberry.type
+class ConnectionPayload:
+    connection: Connection | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SetConnectionsPayload:
+    member: Annotated[Member, strawberry.lazy("schema.members")] | None = None
+    connections: list[Connection] | None = strawberry.field(
+        default=None, description="The member's current connections after the change."
+    )
+    added: list[Connection] | None = None
+    ended: list[Connection] | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+# Dates of birth are typed the ISO way or the Dutch way (31-12-1980, 31/12/1980, 31.12.1980).
+_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y")
+
+
+def _as_date(text: str) -> dt.date | None:
+    for pattern in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def client_search(text: str) -> Q:
+    """The seeds' client search: every word must match the surname, first name,
+    identification number or (when it is a date) the date of birth."""
+    condition = Q()
+    for word in text.split():
+        match = (
+            Q(account__last_name__icontains=word)
+            | Q(account__first_name__icontains=word)
+            | Q(identification_number__icontains=word)
+        )
+        born = _as_date(word)
+        if born is not None:
+            match |= Q(account__date_of_birth=born)
+        condition &= match
+    return condition
+
+
+async def my_clients(
+    healthspace_id: uuid.UUID,
+    staff_member_id: uuid.UUID,
+    *,
+    search: str | None,
+    with_tasks: bool,
+    first: int | None,
+    after: str | None,
+) -> Page[Member]:
+    """The active clients this staff member is connected to, by surname."""
+    from schema.members import Member
+
+    page_window(first, after)  # refuse a bad page request even when the answer is empty
+    connected = models.Connection.filter(
+        staff_id=staff_member_id, current_key__not_isnull=True
+    ).values("client_id")
+    query = models.Member.filter(
+        healthspace_id=healthspace_id,
+        kind=models.MemberKind.CLIENT,
+        status=models.MemberStatus.ACTIVE,
+        id__in=Subquery(connected),
+    )
+    if search and search.strip():
+        query = query.filter(client_search(search.strip()))
+    if with_tasks:
+        if not task_sources():
+            return empty_page()
+        client_ids = await query.values_list("id", flat=True)
+        needing = await clients_with_tasks(healthspace_id, staff_member_id, list(client_ids))
+        if not needing:
+            return empty_page()
+        query = query.filter(id__in=list(needing))
+    query = query.select_related("account").order_by(
+        "account__last_name", "account__first_name", "id"
+    )
+    return await paginate(query, first, after, Member.from_row)

@@ -1,0 +1,114 @@
+"""The JoinRequest type: a person asking to become a client of a Healthspace."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+import models
+from schema.enums import JoinRequestStatus
+from schema.errors import UserError
+from schema.pagination import Page, paginate
+from schema.types import Info
+
+if TYPE_CHECKING:
+    from schema.healthspaces import Healthspace
+    from schema.members import Member
+
+
+@strawberry.type
+class JoinRequest:
+    id: strawberry.ID
+    status: JoinRequestStatus
+    message: str
+    reason: str = strawberry.field(description="Why it was rejected (empty when none was given).")
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    row: strawberry.Private[models.JoinRequest]
+
+    @classmethod
+    def from_row(cls, row: models.JoinRequest) -> JoinRequest:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            status=row.status,
+            message=row.message,
+            reason=row.reason,
+            created_at=row.created_at,
+            decided_at=row.decided_at,
+            row=row,
+        )
+
+    async def _account(self, info: Info) -> models.Account:
+        return await info.context.loaders.account.load(self.row.account_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def first_name(self, info: Info) -> str:
+        return (await self._account(info)).first_name
+
+    @strawberry.field
+    async def last_name(self, info: Info) -> str:
+        return (await self._account(info)).last_name
+
+    @strawberry.field
+    async def email(self, info: Info) -> str:
+        return (await self._account(info)).email
+
+    @strawberry.field
+    async def date_of_birth(self, info: Info) -> dt.date | None:
+        return (await self._account(info)).date_of_birth
+
+    @strawberry.field
+    async def healthspace(
+        self, info: Info
+    ) -> Annotated[Healthspace, strawberry.lazy("schema.healthspaces")]:
+        from schema.healthspaces import Healthspace
+
+        row = await info.context.loaders.healthspace.load(self.row.healthspace_id)  # type: ignore[attr-defined]
+        return Healthspace.from_row(row)
+
+    @strawberry.field(
+        description="The staff member who decided; shown to that Healthspace's staff."
+    )
+    async def decided_by(
+        self, info: Info
+    ) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
+        from schema.members import Member
+
+        decided_by_id = self.row.decided_by_id  # type: ignore[attr-defined]
+        if decided_by_id is None:
+            return None
+        if not await info.context.viewer.is_staff_of(self.row.healthspace_id):  # type: ignore[attr-defined]
+            return None
+        row = await info.context.loaders.member.load(decided_by_id)
+        return Member.from_row(row) if row else None
+
+
+@strawberry.type
+class JoinRequestPayload:
+    join_request: JoinRequest | None = None
+    member: Annotated[Member, strawberry.lazy("schema.members")] | None = strawberry.field(
+        default=None, description="The new client membership (approveJoinRequest)."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def join_request_page(
+    healthspace_id: uuid.UUID,
+    status: models.JoinRequestStatus | None,
+    first: int | None,
+    after: str | None,
+) -> Page[JoinRequest]:
+    """A Healthspace's join requests: pending ones oldest first (a queue to work through),
+    otherwise newest first."""
+    query = models.JoinRequest.filter(healthspace_id=healthspace_id)
+    if status is not None:
+        query = query.filter(status=status)
+    order = (
+        ("created_at", "id")
+        if status == models.JoinRequestStatus.PENDING
+        else ("-created_at", "-id")
+    )
+    return await paginate(query.order_by(*order), first, after, JoinRequest.from_row)

@@ -1,0 +1,238 @@
+"""The staff task lists (the Admin → Tasks screen) and the "I can't find my patient" lookup.
+
+Every task is a query over the current state, never a stored flag: a task disappears for every
+staff member as soon as anyone handles it (connects the client, decides the request, ...).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
+
+import models
+from permissions.guards import HasPermission, IsStaff, guard
+from permissions.roles import Permission
+from permissions.scopes import Scope, parse_id
+from schema.connections import my_clients
+from schema.invitations import MANAGED_WITH, Invitation, status_filter
+from schema.join_requests import JoinRequest
+from schema.members import Member
+from schema.pagination import Page, paginate
+from schema.task_sources import clients_with_tasks, task_sources
+from schema.types import Info
+
+# "Invitations expiring soon" on the tasks screen.
+EXPIRING_WITHIN = timedelta(days=3)
+
+
+def _tasks_healthspace() -> Scope:
+    """For fields of HealthspaceTasks: the Healthspace the tasks belong to."""
+
+    async def scope(source: Any, kwargs: dict[str, Any]) -> uuid.UUID | None:
+        return parse_id(source.healthspace_id)
+
+    return scope
+
+
+def _needs(*permissions: Permission) -> BasePermission:
+    return HasPermission(*permissions, scope=_tasks_healthspace())
+
+
+CONNECTING = (Permission.MANAGE_CONNECTIONS, Permission.MANAGE_OWN_CONNECTIONS)
+INVITING = (Permission.INVITE_CLIENTS, Permission.INVITE_STAFF)
+
+
+def unconnected_clients(healthspace_id: uuid.UUID) -> QuerySet[models.Member]:
+    """Active clients without any current connection, by surname."""
+    connected = models.Connection.filter(
+        healthspace_id=healthspace_id, current_key__not_isnull=True
+    ).values("client_id")
+    return (
+        models.Member.filter(
+            healthspace_id=healthspace_id,
+            kind=models.MemberKind.CLIENT,
+            status=models.MemberStatus.ACTIVE,
+        )
+        .exclude(id__in=Subquery(connected))
+        .order_by("account__last_name", "account__first_name", "id")
+    )
+
+
+def pending_join_requests(healthspace_id: uuid.UUID) -> QuerySet[models.JoinRequest]:
+    return models.JoinRequest.filter(
+        healthspace_id=healthspace_id, status=models.JoinRequestStatus.PENDING
+    ).order_by("created_at", "id")
+
+
+def open_invitations(
+    healthspace_id: uuid.UUID, allowed: frozenset[Permission], *, expiring: bool = False
+) -> QuerySet[models.Invitation]:
+    """Pending, unexpired invitations of the kinds the viewer may handle, soonest expiry first."""
+    now = datetime.now(UTC)
+    kinds = [kind.value for kind, needed in MANAGED_WITH.items() if needed in allowed]
+    query = models.Invitation.filter(
+        status_filter(models.InvitationStatus.PENDING, now),
+        healthspace_id=healthspace_id,
+        kind__in=kinds,
+    )
+    if expiring:
+        query = query.filter(expires_at__lte=now + EXPIRING_WITHIN)
+    return query.order_by("expires_at", "id")
+
+
+@strawberry.type(description="How many of each task there are; null for a list you may not see.")
+class TaskCounts:
+    clients_without_connection: int | None
+    pending_join_requests: int | None
+    open_invitations: int | None
+    expiring_invitations: int | None
+    my_clients_with_tasks: int
+
+
+@strawberry.type(
+    description="The staff task lists. Each list needs the permission to handle its tasks: "
+    "clientsWithoutConnection MANAGE_CONNECTIONS or MANAGE_OWN_CONNECTIONS, pendingJoinRequests "
+    "REVIEW_JOIN_REQUESTS, the invitation lists INVITE_CLIENTS or INVITE_STAFF; "
+    "myClientsWithTasks any staff member. `counts` shows what the viewer may see."
+)
+class HealthspaceTasks:
+    healthspace_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def counts(self, info: Info) -> TaskCounts:
+        viewer = info.context.viewer
+        mine = await viewer.member_of(self.healthspace_id)
+        assert mine is not None  # the `tasks` field is for staff only
+        allowed = await viewer.permissions_in(self.healthspace_id)
+
+        async def count_if(permissions: tuple[Permission, ...], query: QuerySet[Any]) -> int | None:
+            return await query.count() if allowed & set(permissions) else None
+
+        return TaskCounts(
+            clients_without_connection=await count_if(
+                CONNECTING, unconnected_clients(self.healthspace_id)
+            ),
+            pending_join_requests=await count_if(
+                (Permission.REVIEW_JOIN_REQUESTS,), pending_join_requests(self.healthspace_id)
+            ),
+            open_invitations=await count_if(
+                INVITING, open_invitations(self.healthspace_id, allowed)
+            ),
+            expiring_invitations=await count_if(
+                INVITING, open_invitations(self.healthspace_id, allowed, expiring=True)
+            ),
+            my_clients_with_tasks=await _my_clients_with_tasks_count(self.healthspace_id, mine),
+        )
+
+    @strawberry.field(
+        description="Active clients nobody is connected to yet, by surname.",
+        extensions=[guard(_needs(*CONNECTING))],
+    )
+    async def clients_without_connection(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Page[Member]:
+        query = unconnected_clients(self.healthspace_id).select_related("account")
+        return await paginate(query, first, after, Member.from_row)
+
+    @strawberry.field(
+        description="Join requests waiting for a decision, oldest first.",
+        extensions=[guard(_needs(Permission.REVIEW_JOIN_REQUESTS))],
+    )
+    async def pending_join_requests(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Page[JoinRequest]:
+        query = pending_join_requests(self.healthspace_id)
+        return await paginate(query, first, after, JoinRequest.from_row)
+
+    @strawberry.field(
+        description="Invitations not yet accepted, withdrawn or expired, soonest expiry first.",
+        extensions=[guard(_needs(*INVITING))],
+    )
+    async def open_invitations(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Page[Invitation]:
+        allowed = await info.context.viewer.permissions_in(self.healthspace_id)
+        query = open_invitations(self.healthspace_id, allowed)
+        return await paginate(query, first, after, Invitation.from_row)
+
+    @strawberry.field(
+        description="Open invitations that expire within 3 days, soonest first.",
+        extensions=[guard(_needs(*INVITING))],
+    )
+    async def expiring_invitations(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Page[Invitation]:
+        allowed = await info.context.viewer.permissions_in(self.healthspace_id)
+        query = open_invitations(self.healthspace_id, allowed, expiring=True)
+        return await paginate(query, first, after, Invitation.from_row)
+
+    @strawberry.field(
+        description="My clients who need something from me (Clients with tasks).",
+        extensions=[guard(IsStaff(_tasks_healthspace()))],
+    )
+    async def my_clients_with_tasks(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Page[Member]:
+        mine = await info.context.viewer.member_of(self.healthspace_id)
+        assert mine is not None
+        return await my_clients(
+            self.healthspace_id, mine.id, search=None, with_tasks=True, first=first, after=after
+        )
+
+
+async def _my_clients_with_tasks_count(healthspace_id: uuid.UUID, mine: models.Member) -> int:
+    if not task_sources():
+        return 0
+    client_ids = await models.Connection.filter(
+        staff_id=mine.id,
+        current_key__not_isnull=True,
+        client__status=models.MemberStatus.ACTIVE,
+    ).values_list("client_id", flat=True)
+    return len(await clients_with_tasks(healthspace_id, mine.id, list(client_ids)))
+
+
+# --- "I can't find my patient" -------------------------------------------------------------
+
+
+@strawberry.enum
+class MemberLookupStatus(StrEnum):
+    ACTIVE_MEMBER = "ACTIVE_MEMBER"
+    DEACTIVATED_MEMBER = "DEACTIVATED_MEMBER"
+    INVITED = "INVITED"
+    INVITATION_ENDED = "INVITATION_ENDED"
+    UNKNOWN = "UNKNOWN"
+
+
+@strawberry.enum
+class MemberLookupAdvice(StrEnum):
+    CONNECT = "CONNECT"
+    NOTHING_TO_DO = "NOTHING_TO_DO"
+    REACTIVATE = "REACTIVATE"
+    WAIT_OR_RESEND = "WAIT_OR_RESEND"
+    INVITE = "INVITE"
+
+
+@strawberry.type(
+    description="What a Healthspace knows about an email address, for staff who cannot find "
+    "a client: a member (active or deactivated), a pending invitation, an invitation that ended "
+    "(expired, withdrawn), or nothing at all."
+)
+class MemberLookup:
+    email: str = strawberry.field(description="The address as looked up (trimmed, lower case).")
+    status: MemberLookupStatus
+    advice: MemberLookupAdvice
+    message: str = strawberry.field(description="The advice in a sentence, for the screen.")
+    member: Member | None = strawberry.field(
+        description="The membership with this address (see its kind and status)."
+    )
+    invitation: Invitation | None = strawberry.field(
+        description="The pending invitation, or else the latest one: when it was sent, "
+        "reminders sent, the next reminder and the expiry."
+    )
