@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import secrets
 import string
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
 
 from tortoise.transactions import in_transaction
 
 import models
-from mailer import messages, outbox
+from mailer import outbox
 from permissions.passwords import hash_password, password_problem
 from permissions.roles import Permission, Role
-from permissions.tokens import hash_token, new_token
+from resolvers.audit import record_event
+from resolvers.invitations import SYSTEM_INVITER, accept_link, invitation_message, new_invitation
 from resolvers.members import add_member
 from resolvers.validation import normalized_email
 from schema.settings import Settings
@@ -100,8 +105,9 @@ async def seed_demo(settings: Settings, password: str | None) -> int:
 
 
 async def create_healthspace(settings: Settings, name: str, administrator_email: str) -> int:
-    """Create a Healthspace and make the given person its first administrator, mailing them a
-    one-time sign-in link (their account is created when it does not exist yet)."""
+    """Create a Healthspace and invite the given person as its first administrator: a staff
+    invitation with the ADMINISTRATOR role, mailed and printed. Accepting it creates their account
+    when they have none, or adds the membership to the one they have."""
     email = normalized_email(administrator_email)
     if email is None:
         print(f"{administrator_email!r} is not a valid email address.")
@@ -109,48 +115,179 @@ async def create_healthspace(settings: Settings, name: str, administrator_email:
     if not name.strip():
         print("Give the Healthspace a name.")
         return 2
-    token = new_token()
+    now = datetime.now(UTC)
     async with in_transaction():
         healthspace = await models.Healthspace.create(name=name.strip())
-        account, _ = await models.Account.get_or_create(email=email)
-        await add_member(
-            account, healthspace.id, models.MemberKind.STAFF, roles=[Role.ADMINISTRATOR]
+        invitation, token = new_invitation(
+            healthspace=healthspace,
+            kind=models.MemberKind.STAFF,
+            email=email,
+            roles=[Role.ADMINISTRATOR],
+            invited_by=None,
+            now=now,
         )
-        await models.EmailToken.create(
-            account=account,
-            purpose=models.TokenPurpose.SIGN_IN,
-            token_hash=hash_token(token),
-            expires_at=_days_from_now(7),
-        )
-        link = settings.link(f"/sign-in?token={token}")
+        await invitation.save()
+        account = await models.Account.get_or_none(email=email)
         await outbox.enqueue(
-            messages.sign_in_link(
-                to=email, language=account.language, healthspace=healthspace.name, link=link
+            invitation_message(
+                invitation,
+                token,
+                healthspace=healthspace,
+                inviter_name=SYSTEM_INVITER,
+                language=account.language if account else "en",
+                settings=settings,
             )
         )
+        await record_event(
+            None,
+            "INVITATION_CREATED",
+            healthspace_id=healthspace.id,
+            subject_id=invitation.id,
+            details={"kind": invitation.kind, "email": email, "via": "command line"},
+        )
+    print(f"Created Healthspace {healthspace.name!r} ({healthspace.id}).")
+    print(f"{email} is invited as its administrator. Accept link (also mailed):")
+    print(f"  {accept_link(settings, token)}")
+    new_account = ', password: "choose-a-password", firstName: "First", lastName: "Last"'
+    password = "" if account else new_account
     print(
-        f"Created Healthspace {healthspace.name!r} ({healthspace.id}); {email} is its administrator."
-    )
-    print(f"One-time sign-in link (also mailed): {link}")
-    print(
-        'In GraphiQL: mutation { signInWithLink(token: "'
+        'In GraphiQL: mutation { acceptInvitation(input: {token: "'
         + token
-        + '") { token errors { code message } } }'
+        + '"'
+        + password
+        + "}) { token member { id } errors { code message } } }"
     )
+    if account:
+        print("(That address has an account: sign in first, or add its password to the input.)")
     return 0
-
-
-def _days_from_now(days: int):
-    from datetime import UTC, datetime, timedelta
-
-    return datetime.now(UTC) + timedelta(days=days)
 
 
 async def send_reminders(settings: Settings) -> int:
-    print("Invitation reminders are not available yet.")
+    """One invitation sweep, for cron: due reminders go to the outbox (the server's mail relay
+    delivers them) and overdue invitations expire."""
+    from resolvers.reminders import sweep
+
+    result = await sweep(settings)
+    print(f"Invitation reminders queued: {result.reminded}; invitations expired: {result.expired}.")
     return 0
 
 
-async def invite_roster_file(settings: Settings, **options: object) -> int:
-    print("Roster invitations are not available yet.")
-    return 1
+async def invite_roster_file(
+    settings: Settings,
+    *,
+    healthspace_id: str,
+    path: str,
+    inviter_email: str | None = None,
+    default_note: str = "",
+    dry_run: bool = False,
+    require_existing_account: bool = False,
+) -> int:
+    """`invite-roster HEALTHSPACE FILE`: inviteRoster from a terminal, with a progress bar on
+    stderr and the outcome summary on stdout. HEALTHSPACE is its id or its exact name; FILE
+    may be `-` for standard input. Without --inviter, the first active administrator invites."""
+    from permissions.scopes import parse_id
+    from permissions.viewer import Viewer, member_permissions
+    from resolvers.roster import RosterOptions, invite_roster, summary
+    from schema.errors import Rejected
+
+    try:
+        roster = _read_roster(path)
+    except OSError as error:
+        print(f"Cannot read {path}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    healthspace_uuid = parse_id(healthspace_id)
+    healthspaces = await (
+        models.Healthspace.filter(id=healthspace_uuid)
+        if healthspace_uuid
+        else models.Healthspace.filter(name=healthspace_id)
+    ).limit(2)
+    if len(healthspaces) != 1:
+        problem = "No Healthspace" if not healthspaces else "More than one Healthspace"
+        print(f"{problem} is called {healthspace_id!r}; give its id.", file=sys.stderr)
+        return 2
+    healthspace = healthspaces[0]
+    inviter = await _roster_inviter(healthspace, inviter_email)
+    if inviter is None:
+        who = inviter_email or "an active administrator"
+        print(f"{who} is not an active staff member of {healthspace.name}.", file=sys.stderr)
+        return 2
+    if Permission.INVITE_CLIENTS not in member_permissions(inviter):
+        print(f"{inviter.account.email} may not invite clients here.", file=sys.stderr)
+        return 2
+    bar = ProgressBar(sys.stderr)
+    try:
+        run = await invite_roster(
+            Viewer(account=inviter.account),
+            inviter,
+            roster,
+            RosterOptions(
+                default_note=default_note,
+                dry_run=dry_run,
+                require_existing_account=require_existing_account,
+            ),
+            settings,
+            progress=bar.show,
+        )
+    except Rejected as rejected:
+        bar.finish()
+        for error in rejected.errors:
+            print(f"Refused: {error.message} ({error.code.value})", file=sys.stderr)
+        return 1
+    bar.finish()
+    print(f"{healthspace.name}: roster invited by {inviter.account.email}")
+    print("\n".join(summary(run, dry_run=dry_run)))
+    return 0
+
+
+def _read_roster(path: str) -> str:
+    data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:  # a spreadsheet saved on Windows
+        return data.decode("cp1252", errors="replace")
+
+
+async def _roster_inviter(
+    healthspace: models.Healthspace, email: str | None
+) -> models.Member | None:
+    staff = models.Member.filter(
+        healthspace_id=healthspace.id,
+        kind=models.MemberKind.STAFF,
+        status=models.MemberStatus.ACTIVE,
+    ).select_related("account")
+    if email is not None:
+        return await staff.filter(account__email=normalized_email(email) or email).first()
+    for member in await staff.order_by("created_at", "id"):
+        if Role.ADMINISTRATOR.value in member.roles:
+            return member
+    return None
+
+
+class ProgressBar:
+    """`preparing [##########..........]  5,000/10,000` on one line of a terminal; one line
+    per finished phase when the output is not a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.drawn = False
+
+    def show(self, phase: str, done: int, total: int) -> None:
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        line = f"{phase:<9} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:>6,}/{total:,}"
+        if self.tty:
+            self._write(f"\r{line}")
+            self.drawn = True
+        elif done == total:
+            self._write(line + "\n")
+
+    def finish(self) -> None:
+        if self.drawn:
+            self._write("\n")
+            self.drawn = False
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()

@@ -1,0 +1,806 @@
+"""Invitations: inviting clients and staff one at a time, resending, withdrawing, the public
+preview for the accept page, and acceptance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import strawberry
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+import models
+from mailer import messages, outbox
+from mailer.messages import Message
+from permissions.errors import Forbidden
+from permissions.guards import HasPermission, Public, guard
+from permissions.passwords import hash_password, verify_password
+from permissions.roles import Permission, Role
+from permissions.scopes import healthspace_argument, healthspace_of, parse_id
+from permissions.tokens import hash_token, new_token
+from permissions.viewer import Viewer
+from resolvers.accounts import require_password, start_session
+from resolvers.audit import record_event
+from resolvers.connections import connect
+from resolvers.members import add_member, check_grants, check_roles
+from resolvers.mutations import returns_errors
+from resolvers.validation import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, require_email, require_text
+from schema.accounts import Account
+from schema.errors import ErrorCode, Rejected
+from schema.invitations import (
+    MANAGED_WITH,
+    AcceptInvitationInput,
+    AcceptInvitationPayload,
+    Invitation,
+    InvitationPayload,
+    InvitationPreview,
+    InviteClientInput,
+    InviteClientPayload,
+    InviteStaffInput,
+    InviteStaffPayload,
+    effective_status,
+    masked_email,
+)
+from schema.members import Member
+from schema.settings import Settings
+from schema.types import Info
+
+MAX_IDENTIFICATION_NUMBER_LENGTH = 50
+# Who the mail names as inviter when nobody in the Healthspace invited (the command line).
+SYSTEM_INVITER = "Carespace"
+
+invitation_scope = healthspace_of(models.Invitation, "id")
+
+
+def pending_key(healthspace_id: uuid.UUID | str, email: str) -> str:
+    """The value that makes one pending invitation per email and Healthspace unique."""
+    return f"{healthspace_id}:{email}"
+
+
+def reminder_days(healthspace: models.Healthspace) -> list[int]:
+    return sorted({int(day) for day in healthspace.reminder_days or [] if int(day) > 0})
+
+
+def next_due_at(
+    healthspace: models.Healthspace, sent_at: datetime, reminders_sent: int, expires_at: datetime
+) -> datetime:
+    """When the reminder sweep must next look at a pending invitation: the next reminder, or
+    its expiry when that comes first or no reminder is left.
+
+    Reminder k is due (days[k] - days[k-1]) days after the previous sending, so with [3, 7] a
+    quiet invitation is reminded on day 3 and day 7, and a resend by hand restarts the wait.
+    """
+    days = reminder_days(healthspace)
+    if reminders_sent >= len(days):
+        return expires_at
+    gap = days[reminders_sent] - (days[reminders_sent - 1] if reminders_sent else 0)
+    return min(sent_at + timedelta(days=gap), expires_at)
+
+
+def new_invitation(
+    *,
+    healthspace: models.Healthspace,
+    kind: models.MemberKind,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    note: str = "",
+    roles: Iterable[str] = (),
+    granted_permissions: Iterable[str] = (),
+    connect_to: Iterable[uuid.UUID] = (),
+    identification_number: str | None = None,
+    date_of_birth: dt.date | None = None,
+    invited_by: models.Member | None,
+    batch: models.RosterBatch | None = None,
+    now: datetime,
+) -> tuple[models.Invitation, str]:
+    """An unsaved pending invitation and its raw token (the only time the token exists in
+    clear). `email` must already be normalized. No database access.
+
+    `next_reminder_at` is the reminder sweep's due time (see `next_due_at`); the API shows it
+    as "next reminder" only while it comes before the expiry."""
+    token = new_token()
+    expires_at = now + timedelta(days=healthspace.invitation_lifetime_days)
+    invitation = models.Invitation(
+        id=uuid.uuid4(),
+        healthspace_id=healthspace.id,
+        kind=str(kind),
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        note=note,
+        roles=list(roles),
+        granted_permissions=list(granted_permissions),
+        connect_to=[str(member_id) for member_id in connect_to],
+        identification_number=identification_number,
+        date_of_birth=date_of_birth,
+        status=models.InvitationStatus.PENDING,
+        token_hash=hash_token(token),
+        invited_by_id=invited_by.id if invited_by else None,
+        batch_id=batch.id if batch else None,
+        last_sent_at=now,
+        reminders_sent=0,
+        next_reminder_at=next_due_at(healthspace, now, 0, expires_at),
+        expires_at=expires_at,
+        pending_key=pending_key(healthspace.id, email),
+    )
+    return invitation, token
+
+
+def accept_link(settings: Settings, token: str) -> str:
+    return settings.link(f"/invitations/accept?token={token}")
+
+
+def invitation_message(
+    invitation: models.Invitation,
+    token: str,
+    *,
+    healthspace: models.Healthspace,
+    inviter_name: str,
+    language: str,
+    settings: Settings,
+) -> Message:
+    """The invitation mail: the Healthspace's name, the inviter, the note and the accept link."""
+    return messages.invitation(
+        to=invitation.email,
+        language=language,
+        first_name=invitation.first_name,
+        healthspace=healthspace.name,
+        inviter=inviter_name,
+        note=invitation.note,
+        link=accept_link(settings, token),
+        expires_on=invitation.expires_at.date().isoformat(),
+    )
+
+
+def display_name(account: models.Account | None) -> str:
+    if account is None:
+        return SYSTEM_INVITER
+    return f"{account.first_name} {account.last_name}".strip() or account.email
+
+
+async def inviter_names(member_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """Inviting members' display names, in one query."""
+    ids = {member_id for member_id in member_ids if member_id}
+    if not ids:
+        return {}
+    rows = await models.Member.filter(id__in=ids).select_related("account")
+    return {row.id: display_name(row.account) for row in rows}
+
+
+async def languages_of(emails: Iterable[str]) -> dict[str, str]:
+    """The language of each address that has an account, in one query."""
+    rows = await models.Account.filter(email__in=list(set(emails))).values_list("email", "language")
+    return dict(rows)  # type: ignore[arg-type]
+
+
+# --- inviting ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invitee:
+    email: str
+    first_name: str
+    last_name: str
+    note: str
+
+
+def _invitee(email: str, first_name: str, last_name: str, note: str | None) -> Invitee:
+    return Invitee(
+        email=require_email(email),
+        first_name=require_text(first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True),
+        last_name=require_text(last_name, "lastName", max_length=MAX_NAME_LENGTH, required=True),
+        note=require_text(note, "note", max_length=MAX_NOTE_LENGTH),
+    )
+
+
+async def _refuse_members(healthspace_id: uuid.UUID, email: str) -> models.Account | None:
+    """The invitee's account, if any; ALREADY_MEMBER when it is an active member here."""
+    account = await models.Account.get_or_none(email=email)
+    if account is not None and await models.Member.exists(
+        account_id=account.id, healthspace_id=healthspace_id, status=models.MemberStatus.ACTIVE
+    ):
+        raise Rejected(
+            ErrorCode.ALREADY_MEMBER, f"{email} is already a member of this Healthspace.", ["email"]
+        )
+    return account
+
+
+def _already_invited(email: str) -> Rejected:
+    return Rejected(
+        ErrorCode.ALREADY_INVITED,
+        f"{email} has a pending invitation already: resend or withdraw that one.",
+        ["email"],
+    )
+
+
+async def expire_overdue(viewer: Viewer | None, key: str, now: datetime) -> None:
+    """Mark a pending invitation for `key` that is past its expiry as EXPIRED now, so that it
+    never blocks a new one (the sweep would do the same a little later)."""
+    overdue = await models.Invitation.filter(
+        pending_key=key, status=models.InvitationStatus.PENDING, expires_at__lte=now
+    ).first()
+    if overdue is None:
+        return
+    await _leave_pending(overdue.id, models.InvitationStatus.EXPIRED, now)
+    await record_event(
+        viewer,
+        "INVITATION_EXPIRED",
+        healthspace_id=overdue.healthspace_id,  # type: ignore[attr-defined]
+        subject_id=overdue.id,
+        details={"email": overdue.email},
+    )
+
+
+async def _leave_pending(
+    invitation_id: uuid.UUID, status: models.InvitationStatus, now: datetime, **changes: object
+) -> bool:
+    """Move a pending invitation to `status` if it is still pending; False when it was not."""
+    updated = await models.Invitation.filter(
+        id=invitation_id, status=models.InvitationStatus.PENDING
+    ).update(status=status, pending_key=None, next_reminder_at=None, decided_at=now, **changes)
+    return bool(updated)
+
+
+async def _send_new_invitation(
+    info: Info,
+    invitation: models.Invitation,
+    token: str,
+    healthspace: models.Healthspace,
+    inviter: models.Member | None,
+    language: str,
+    now: datetime,
+) -> None:
+    viewer = info.context.viewer
+    message = invitation_message(
+        invitation,
+        token,
+        healthspace=healthspace,
+        inviter_name=display_name(viewer.account),
+        language=language,
+        settings=info.context.settings,
+    )
+    try:
+        async with in_transaction():
+            await expire_overdue(viewer, invitation.pending_key or "", now)
+            if await models.Invitation.exists(pending_key=invitation.pending_key):
+                raise _already_invited(invitation.email)
+            await invitation.save()
+            await outbox.enqueue(message)
+            await record_event(
+                viewer,
+                "INVITATION_CREATED",
+                healthspace_id=healthspace.id,
+                actor=inviter,
+                subject_id=invitation.id,
+                details={"kind": invitation.kind, "email": invitation.email},
+            )
+    except IntegrityError:
+        # Another request invited the same address a moment ago: pending_key is unique.
+        raise _already_invited(invitation.email) from None
+
+
+async def _clinicians_to_connect(
+    viewer: Viewer,
+    inviter: models.Member,
+    requested: list[strawberry.ID] | None,
+) -> list[uuid.UUID]:
+    """The staff members to connect on acceptance. Left out, an inviting clinician connects
+    themselves (the box ticked by default); anyone else needs MANAGE_CONNECTIONS."""
+    if requested is None:
+        return [inviter.id] if Role.CLINICIAN.value in inviter.roles else []
+    ids: list[uuid.UUID] = []
+    for value in requested:
+        member_id = parse_id(value)
+        if member_id is None:
+            raise Rejected(ErrorCode.NOT_FOUND, f"No staff member {value!r} here.", ["connectTo"])
+        if member_id not in ids:
+            ids.append(member_id)
+    if any(member_id != inviter.id for member_id in ids) and (
+        Permission.MANAGE_CONNECTIONS not in await viewer.permissions_in(inviter.healthspace_id)  # type: ignore[attr-defined]
+    ):
+        raise Rejected(
+            ErrorCode.FORBIDDEN,
+            "Connecting other clinicians needs the permission to manage connections.",
+            ["connectTo"],
+        )
+    found = {
+        row.id: row
+        for row in await models.Member.filter(
+            id__in=ids,
+            healthspace_id=inviter.healthspace_id,  # type: ignore[attr-defined]
+        )
+    }
+    for member_id in ids:
+        staff = found.get(member_id)
+        if staff is None:
+            raise Rejected(ErrorCode.NOT_FOUND, f"No staff member {member_id} here.", ["connectTo"])
+        if staff.kind != models.MemberKind.STAFF or Role.CLINICIAN.value not in staff.roles:
+            raise Rejected(
+                ErrorCode.NOT_A_CLINICIAN,
+                "Clients are connected to staff members with the clinician role only.",
+                ["connectTo"],
+            )
+        if staff.status != models.MemberStatus.ACTIVE:
+            raise Rejected(
+                ErrorCode.MEMBER_DEACTIVATED,
+                "A deactivated clinician cannot be connected.",
+                ["connectTo"],
+            )
+    return ids
+
+
+def _checked_date_of_birth(value: dt.date | None, now: datetime) -> dt.date | None:
+    if value is not None and (value > now.date() or value.year < 1900):
+        raise Rejected(ErrorCode.INVALID, "This is not a possible date of birth.", ["dateOfBirth"])
+    return value
+
+
+# --- handling one invitation ---------------------------------------------------------------
+
+
+async def _handled_invitation(info: Info, invitation_id: strawberry.ID) -> models.Invitation:
+    """The invitation the guard let through, when the viewer may handle its kind: client
+    invitations need INVITE_CLIENTS, staff ones INVITE_STAFF."""
+    row = await models.Invitation.get(id=parse_id(invitation_id))
+    allowed = await info.context.viewer.permissions_in(row.healthspace_id)  # type: ignore[attr-defined]
+    if MANAGED_WITH[models.MemberKind(row.kind)] not in allowed:
+        raise Forbidden()
+    return row
+
+
+def _refuse_unless_pending(row: models.Invitation, now: datetime) -> None:
+    status = effective_status(row, now)
+    if status != models.InvitationStatus.PENDING:
+        raise Rejected(
+            ErrorCode.NOT_PENDING, f"This invitation is {status.lower()}, not pending.", ["id"]
+        )
+
+
+# --- accepting -----------------------------------------------------------------------------
+
+
+def _open_invitation(row: models.Invitation | None, now: datetime) -> models.Invitation:
+    """The invitation behind a token when it can still be accepted; a coded refusal otherwise."""
+    if row is None:
+        raise Rejected(
+            ErrorCode.INVALID_TOKEN,
+            "This invitation link is not valid. Use the link in the latest invitation mail.",
+            ["token"],
+        )
+    status = effective_status(row, now)
+    if status == models.InvitationStatus.ACCEPTED:
+        raise Rejected(
+            ErrorCode.INVALID_TOKEN, "This invitation has been accepted already.", ["token"]
+        )
+    if status == models.InvitationStatus.WITHDRAWN:
+        raise Rejected(ErrorCode.INVALID_TOKEN, "This invitation was withdrawn.", ["token"])
+    if status == models.InvitationStatus.EXPIRED:
+        raise Rejected(
+            ErrorCode.EXPIRED_TOKEN,
+            "This invitation has expired. Ask the Healthspace for a new one.",
+            ["token"],
+        )
+    return row
+
+
+@dataclass
+class NewAccount:
+    password_hash: str
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date | None
+
+
+async def _acceptor(
+    viewer: Viewer, row: models.Invitation, input: AcceptInvitationInput, now: datetime
+) -> tuple[models.Account | None, NewAccount | None]:
+    """Who accepts: the signed-in invitee, the invitee's existing account (with its password),
+    or a new account to create."""
+    if viewer.account is not None:
+        if viewer.account.email != row.email:
+            raise Rejected(
+                ErrorCode.EMAIL_MISMATCH,
+                f"This invitation is for {masked_email(row.email)}, but you are signed in as "
+                f"{viewer.account.email}. Sign out, or ask for an invitation to your address.",
+                ["token"],
+            )
+        return viewer.account, None
+    account = await models.Account.get_or_none(email=row.email)
+    if account is not None:
+        if not input.password:
+            raise Rejected(
+                ErrorCode.REQUIRED,
+                "This address has a Carespace account: sign in first, or give its password.",
+                ["password"],
+            )
+        if not await verify_password(account.password_hash, input.password):
+            raise Rejected(
+                ErrorCode.INVALID_CREDENTIALS, "The password is not right.", ["password"]
+            )
+        return account, None
+    if not input.password:
+        raise Rejected(ErrorCode.REQUIRED, "Choose a password for your account.", ["password"])
+    require_password(input.password)
+    first_name = require_text(
+        input.first_name or row.first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True
+    )
+    last_name = require_text(
+        input.last_name or row.last_name, "lastName", max_length=MAX_NAME_LENGTH, required=True
+    )
+    date_of_birth = _checked_date_of_birth(input.date_of_birth or row.date_of_birth, now)
+    return None, NewAccount(
+        await hash_password(input.password), first_name, last_name, date_of_birth
+    )
+
+
+async def _connect_named_clinicians(
+    viewer: Viewer, row: models.Invitation, client: models.Member
+) -> tuple[list[str], list[str]]:
+    """Connect the client to the clinicians named on the invitation. One who was deactivated
+    (or lost the clinician role) since the invitation is skipped, not a failure."""
+    ids = [member_id for member_id in map(parse_id, row.connect_to) if member_id]
+    if not ids:
+        return [], []
+    staff = {
+        member.id: member
+        for member in await models.Member.filter(id__in=ids, healthspace_id=client.healthspace_id)  # type: ignore[attr-defined]
+    }
+    current = set(
+        await models.Connection.filter(
+            client_id=client.id, staff_id__in=ids, current_key__not_isnull=True
+        ).values_list("staff_id", flat=True)
+    )
+    inviter_id = row.invited_by_id  # type: ignore[attr-defined]
+    inviter = (
+        (staff.get(inviter_id) or await models.Member.get_or_none(id=inviter_id))
+        if inviter_id
+        else None
+    )
+    connected: list[str] = []
+    skipped: list[str] = []
+    for member_id in ids:
+        member = staff.get(member_id)
+        usable = (
+            member is not None
+            and member.status == models.MemberStatus.ACTIVE
+            and member.kind == models.MemberKind.STAFF
+            and Role.CLINICIAN.value in member.roles
+        )
+        if not usable or member_id in current:
+            skipped.append(str(member_id))
+            continue
+        await connect(viewer, client, member, created_by=inviter)  # type: ignore[arg-type]
+        connected.append(str(member_id))
+    return connected, skipped
+
+
+# --- the GraphQL fields --------------------------------------------------------------------
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        extensions=[guard(Public())],
+        description="What the accept page shows for an invitation link; null for a link that "
+        "is not (or no longer) valid, e.g. after a resend.",
+    )
+    async def invitation(self, info: Info, token: str) -> InvitationPreview | None:
+        row = await models.Invitation.get_or_none(token_hash=hash_token(token))
+        if row is None:
+            return None
+        healthspace = await models.Healthspace.get(id=row.healthspace_id)  # type: ignore[attr-defined]
+        names = await inviter_names([row.invited_by_id])  # type: ignore[attr-defined]
+        viewer = info.context.viewer.account
+        return InvitationPreview(
+            kind=models.MemberKind(row.kind),
+            status=effective_status(row),
+            first_name=row.first_name,
+            last_name=row.last_name,
+            masked_email=masked_email(row.email),
+            note=row.note,
+            inviter_name=names.get(row.invited_by_id, healthspace.name),  # type: ignore[attr-defined]
+            expires_at=row.expires_at,
+            account_exists=await models.Account.exists(email=row.email),
+            viewer_is_invitee=viewer is not None and viewer.email == row.email,
+            healthspace_row=healthspace,
+        )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        extensions=[guard(HasPermission(Permission.INVITE_CLIENTS, scope=healthspace_argument()))],
+        description="Invite a client by email. A clinician who invites is connected on "
+        "acceptance unless `connectTo` says otherwise; naming other clinicians needs "
+        "MANAGE_CONNECTIONS.",
+    )
+    @returns_errors(InviteClientPayload)
+    async def invite_client(self, info: Info, input: InviteClientInput) -> InviteClientPayload:
+        viewer = info.context.viewer
+        now = datetime.now(UTC)
+        healthspace_id = parse_id(input.healthspace_id)
+        inviter = await viewer.member_of(healthspace_id)  # type: ignore[arg-type]
+        assert inviter is not None and healthspace_id is not None
+        invitee = _invitee(input.email, input.first_name, input.last_name, input.note)
+        identification_number = require_text(
+            input.identification_number,
+            "identificationNumber",
+            max_length=MAX_IDENTIFICATION_NUMBER_LENGTH,
+        )
+        date_of_birth = _checked_date_of_birth(input.date_of_birth, now)
+        connect_to = await _clinicians_to_connect(viewer, inviter, input.connect_to)
+        account = await _refuse_members(healthspace_id, invitee.email)
+        healthspace = await models.Healthspace.get(id=healthspace_id)
+        invitation, token = new_invitation(
+            healthspace=healthspace,
+            kind=models.MemberKind.CLIENT,
+            email=invitee.email,
+            first_name=invitee.first_name,
+            last_name=invitee.last_name,
+            note=invitee.note,
+            connect_to=connect_to,
+            identification_number=identification_number or None,
+            date_of_birth=date_of_birth,
+            invited_by=inviter,
+            now=now,
+        )
+        language = (account or viewer.account).language  # type: ignore[union-attr]
+        await _send_new_invitation(info, invitation, token, healthspace, inviter, language, now)
+        return InviteClientPayload(invitation=Invitation.from_row(invitation))
+
+    @strawberry.mutation(
+        extensions=[guard(HasPermission(Permission.INVITE_STAFF, scope=healthspace_argument()))],
+        description="Invite a staff member with roles (and granted permissions). Inviting an "
+        "administrator needs MANAGE_MEMBERS.",
+    )
+    @returns_errors(InviteStaffPayload)
+    async def invite_staff(self, info: Info, input: InviteStaffInput) -> InviteStaffPayload:
+        viewer = info.context.viewer
+        now = datetime.now(UTC)
+        healthspace_id = parse_id(input.healthspace_id)
+        inviter = await viewer.member_of(healthspace_id)  # type: ignore[arg-type]
+        assert inviter is not None and healthspace_id is not None
+        invitee = _invitee(input.email, input.first_name, input.last_name, input.note)
+        roles = check_roles(models.MemberKind.STAFF, [role.value for role in input.roles])
+        granted = check_grants(roles, [permission.value for permission in input.permissions])
+        if Role.ADMINISTRATOR.value in roles and Permission.MANAGE_MEMBERS not in (
+            await viewer.permissions_in(healthspace_id)
+        ):
+            raise Rejected(
+                ErrorCode.FORBIDDEN, "Only an administrator can invite an administrator.", ["roles"]
+            )
+        account = await _refuse_members(healthspace_id, invitee.email)
+        healthspace = await models.Healthspace.get(id=healthspace_id)
+        invitation, token = new_invitation(
+            healthspace=healthspace,
+            kind=models.MemberKind.STAFF,
+            email=invitee.email,
+            first_name=invitee.first_name,
+            last_name=invitee.last_name,
+            note=invitee.note,
+            roles=roles,
+            granted_permissions=granted,
+            invited_by=inviter,
+            now=now,
+        )
+        language = (account or viewer.account).language  # type: ignore[union-attr]
+        await _send_new_invitation(info, invitation, token, healthspace, inviter, language, now)
+        return InviteStaffPayload(invitation=Invitation.from_row(invitation))
+
+    @strawberry.mutation(
+        extensions=[
+            guard(
+                HasPermission(
+                    Permission.INVITE_CLIENTS, Permission.INVITE_STAFF, scope=invitation_scope
+                )
+            )
+        ],
+        description="Send a pending invitation again with a new link (the old link stops "
+        "working) and a renewed expiry. At most once per resend interval.",
+    )
+    @returns_errors(InvitationPayload)
+    async def resend_invitation(self, info: Info, id: strawberry.ID) -> InvitationPayload:
+        viewer = info.context.viewer
+        settings = info.context.settings
+        now = datetime.now(UTC)
+        row = await _handled_invitation(info, id)
+        _refuse_unless_pending(row, now)
+        rate_limited = Rejected(
+            ErrorCode.RATE_LIMITED,
+            "This invitation was sent less than "
+            f"{int(settings.resend_interval.total_seconds() // 60)} minutes ago. "
+            "Give the invitee a moment before sending it again.",
+            ["id"],
+        )
+        if row.last_sent_at > now - settings.resend_interval:
+            raise rate_limited
+        healthspace = await models.Healthspace.get(id=row.healthspace_id)  # type: ignore[attr-defined]
+        token = new_token()
+        row.token_hash = hash_token(token)
+        row.expires_at = max(
+            row.expires_at, now + timedelta(days=healthspace.invitation_lifetime_days)
+        )
+        row.next_reminder_at = next_due_at(healthspace, now, row.reminders_sent, row.expires_at)
+        row.last_sent_at = now
+        language = (await languages_of([row.email])).get(row.email) or viewer.account.language  # type: ignore[union-attr]
+        async with in_transaction():
+            # Conditional on the last sending, so a reminder or a second resend racing this one
+            # leaves exactly one new link in force.
+            updated = await models.Invitation.filter(
+                id=row.id,
+                status=models.InvitationStatus.PENDING,
+                last_sent_at__lte=now - settings.resend_interval,
+            ).update(
+                token_hash=row.token_hash,
+                expires_at=row.expires_at,
+                next_reminder_at=row.next_reminder_at,
+                last_sent_at=now,
+            )
+            if not updated:
+                raise rate_limited
+            await outbox.enqueue(
+                invitation_message(
+                    row,
+                    token,
+                    healthspace=healthspace,
+                    inviter_name=display_name(viewer.account),
+                    language=language,
+                    settings=settings,
+                )
+            )
+            await record_event(
+                viewer,
+                "INVITATION_RESENT",
+                healthspace_id=healthspace.id,
+                actor=await viewer.member_of(healthspace.id),
+                subject_id=row.id,
+                details={"email": row.email},
+            )
+        return InvitationPayload(invitation=Invitation.from_row(row))
+
+    @strawberry.mutation(
+        extensions=[
+            guard(
+                HasPermission(
+                    Permission.INVITE_CLIENTS, Permission.INVITE_STAFF, scope=invitation_scope
+                )
+            )
+        ],
+        description="Withdraw a pending invitation: its link stops working at once.",
+    )
+    @returns_errors(InvitationPayload)
+    async def withdraw_invitation(self, info: Info, id: strawberry.ID) -> InvitationPayload:
+        viewer = info.context.viewer
+        now = datetime.now(UTC)
+        row = await _handled_invitation(info, id)
+        _refuse_unless_pending(row, now)
+        async with in_transaction():
+            if not await _leave_pending(row.id, models.InvitationStatus.WITHDRAWN, now):
+                raise Rejected(
+                    ErrorCode.NOT_PENDING, "This invitation is no longer pending.", ["id"]
+                )
+            await record_event(
+                viewer,
+                "INVITATION_WITHDRAWN",
+                healthspace_id=row.healthspace_id,  # type: ignore[attr-defined]
+                actor=await viewer.member_of(row.healthspace_id),  # type: ignore[attr-defined]
+                subject_id=row.id,
+                details={"email": row.email},
+            )
+        row.status = models.InvitationStatus.WITHDRAWN
+        row.pending_key = None
+        row.next_reminder_at = None
+        row.decided_at = now
+        return InvitationPayload(invitation=Invitation.from_row(row))
+
+    @strawberry.mutation(
+        extensions=[guard(Public())],
+        description="Accept an invitation: creates the account when the address has none, adds "
+        "the membership and the connections named on the invitation, and signs the person in. "
+        "A link works once.",
+    )
+    @returns_errors(AcceptInvitationPayload)
+    async def accept_invitation(
+        self, info: Info, input: AcceptInvitationInput
+    ) -> AcceptInvitationPayload:
+        viewer = info.context.viewer
+        now = datetime.now(UTC)
+        row = _open_invitation(
+            await models.Invitation.get_or_none(token_hash=hash_token(input.token)), now
+        )
+        account, new_account = await _acceptor(viewer, row, input, now)
+        if account is not None and account.deactivated_at is not None:
+            raise Rejected(ErrorCode.ACCOUNT_DEACTIVATED, "This account has been closed.")
+        try:
+            async with in_transaction():
+                # The claim: of two parallel accepts only one moves the row out of PENDING.
+                claimed = await models.Invitation.filter(
+                    id=row.id, status=models.InvitationStatus.PENDING, expires_at__gt=now
+                ).update(
+                    status=models.InvitationStatus.ACCEPTED,
+                    pending_key=None,
+                    next_reminder_at=None,
+                    decided_at=now,
+                )
+                if not claimed:
+                    raise Rejected(
+                        ErrorCode.INVALID_TOKEN,
+                        "This invitation has been accepted already.",
+                        ["token"],
+                    )
+                account = await _account_for(viewer, row, account, new_account)
+                member = await add_member(
+                    account,
+                    row.healthspace_id,  # type: ignore[attr-defined]
+                    models.MemberKind(row.kind),
+                    roles=row.roles,
+                    granted_permissions=row.granted_permissions,
+                    identification_number=row.identification_number,
+                )
+                await models.Invitation.filter(id=row.id).update(accepted_member_id=member.id)
+                connected, skipped = (
+                    await _connect_named_clinicians(viewer, row, member)
+                    if member.kind == models.MemberKind.CLIENT
+                    else ([], [])
+                )
+                await record_event(
+                    viewer,
+                    "INVITATION_ACCEPTED",
+                    healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+                    actor=member,
+                    actor_account_id=account.id,
+                    subject_id=row.id,
+                    client_member_id=member.id if member.kind == models.MemberKind.CLIENT else None,
+                    details={
+                        "member_id": str(member.id),
+                        "connected": connected,
+                        "skipped": skipped,
+                    },
+                )
+                token = await start_session(info.context, account)
+        except IntegrityError:
+            raise Rejected(
+                ErrorCode.EMAIL_TAKEN,
+                "An account with this address was created a moment ago: sign in and accept again.",
+                ["token"],
+            ) from None
+        viewer.forget_memberships()
+        return AcceptInvitationPayload(
+            member=Member.from_row(member), token=token, account=Account.from_row(account)
+        )
+
+
+async def _account_for(
+    viewer: Viewer,
+    row: models.Invitation,
+    account: models.Account | None,
+    new_account: NewAccount | None,
+) -> models.Account:
+    """The accepting account; a new one has a verified address (the invitation mail reached it)."""
+    if account is not None:
+        if not account.email_verified:
+            account.email_verified = True
+            await account.save(update_fields=["email_verified"])
+        return account
+    assert new_account is not None
+    account = await models.Account.create(
+        email=row.email,
+        password_hash=new_account.password_hash,
+        first_name=new_account.first_name,
+        last_name=new_account.last_name,
+        date_of_birth=new_account.date_of_birth,
+        email_verified=True,
+    )
+    await record_event(
+        viewer,
+        "ACCOUNT_CREATED",
+        subject_id=account.id,
+        actor_account_id=account.id,
+        details={"via": "invitation"},
+    )
+    return account

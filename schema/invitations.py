@@ -1,0 +1,264 @@
+"""The Invitation type, the public preview for the accept page, and the inputs and payloads of
+the invitation mutations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from tortoise.expressions import Q
+
+import models
+from permissions.roles import Permission as PermissionName
+from schema.enums import InvitationStatus, MemberKind, Permission, Role
+from schema.errors import UserError
+from schema.members import Member
+from schema.pagination import Page, paginate
+from schema.types import Info
+
+if TYPE_CHECKING:
+    from schema.accounts import Account
+    from schema.healthspaces import Healthspace
+
+
+def effective_status(
+    row: models.Invitation, now: datetime | None = None
+) -> models.InvitationStatus:
+    """A pending invitation past its expiry is EXPIRED even before the sweep has marked it."""
+    if row.status == models.InvitationStatus.PENDING and row.expires_at <= (
+        now or datetime.now(UTC)
+    ):
+        return models.InvitationStatus.EXPIRED
+    return row.status
+
+
+def status_filter(status: models.InvitationStatus, now: datetime) -> Q:
+    """Rows whose effective status is `status` (see `effective_status`)."""
+    if status == models.InvitationStatus.PENDING:
+        return Q(status=status, expires_at__gt=now)
+    if status == models.InvitationStatus.EXPIRED:
+        return Q(status=status) | Q(status=models.InvitationStatus.PENDING, expires_at__lte=now)
+    return Q(status=status)
+
+
+def masked_email(email: str) -> str:
+    """ "anna.jansen@example.org" → "a***n@example.org": enough to recognise, not to harvest."""
+    local, _, domain = email.partition("@")
+    if len(local) <= 2:
+        return f"{local[:1]}***@{domain}"
+    return f"{local[0]}***{local[-1]}@{domain}"
+
+
+# Who may see and handle which invitations.
+MANAGED_WITH: dict[models.MemberKind, PermissionName] = {
+    models.MemberKind.CLIENT: PermissionName.INVITE_CLIENTS,
+    models.MemberKind.STAFF: PermissionName.INVITE_STAFF,
+}
+
+
+async def invitations_page(
+    info: Info,
+    healthspace_id: object,
+    status: models.InvitationStatus | None,
+    kind: models.MemberKind | None,
+    first: int | None,
+    after: str | None,
+) -> Page[Invitation]:
+    """A Healthspace's invitations, newest first: client invitations for those who may invite
+    clients, staff invitations for those who may invite staff."""
+    allowed = await info.context.viewer.permissions_in(healthspace_id)  # type: ignore[arg-type]
+    kinds = [managed.value for managed, needed in MANAGED_WITH.items() if needed in allowed]
+    query = models.Invitation.filter(healthspace_id=healthspace_id, kind__in=kinds)
+    if kind is not None:
+        query = query.filter(kind=kind.value)
+    if status is not None:
+        query = query.filter(status_filter(status, datetime.now(UTC)))
+    query = query.order_by("-created_at", "-id")
+    return await paginate(query, first, after, Invitation.from_row)
+
+
+@strawberry.type
+class Invitation:
+    id: strawberry.ID
+    kind: MemberKind
+    email: str
+    first_name: str
+    last_name: str
+    note: str
+    identification_number: str | None
+    date_of_birth: dt.date | None
+    created_at: dt.datetime
+    last_sent_at: dt.datetime
+    reminders_sent: int
+    expires_at: dt.datetime
+    decided_at: dt.datetime | None
+    row: strawberry.Private[models.Invitation]
+
+    @classmethod
+    def from_row(cls, row: models.Invitation) -> Invitation:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=models.MemberKind(row.kind),
+            email=row.email,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            note=row.note,
+            identification_number=row.identification_number,
+            date_of_birth=row.date_of_birth,
+            created_at=row.created_at,
+            last_sent_at=row.last_sent_at,
+            reminders_sent=row.reminders_sent,
+            expires_at=row.expires_at,
+            decided_at=row.decided_at,
+            row=row,
+        )
+
+    @strawberry.field(description="EXPIRED as soon as the expiry has passed.")
+    def status(self) -> InvitationStatus:
+        return effective_status(self.row)
+
+    @strawberry.field(description="When the next automatic reminder goes out; null when none will.")
+    def next_reminder_at(self) -> dt.datetime | None:
+        due = self.row.next_reminder_at
+        # The sweep's due time doubles as the expiry check once no reminder is left.
+        if due is None or due >= self.row.expires_at or effective_status(self.row) != "PENDING":
+            return None
+        return due
+
+    @strawberry.field(description="Roles a staff member gets on acceptance.")
+    def roles(self) -> list[Role]:
+        return [Role(role) for role in self.row.roles]
+
+    @strawberry.field(description="Permissions a staff member is granted on acceptance.")
+    def granted_permissions(self) -> list[Permission]:
+        return [Permission(name) for name in self.row.granted_permissions]
+
+    @strawberry.field
+    async def invited_by(self, info: Info) -> Member | None:
+        member_id = self.row.invited_by_id  # type: ignore[attr-defined]
+        row = await info.context.loaders.member.load(member_id) if member_id else None
+        return Member.from_row(row) if row else None
+
+    @strawberry.field(description="The clinicians the client is connected to on acceptance.")
+    async def connect_to(self, info: Info) -> list[Member]:
+        from permissions.scopes import parse_id
+
+        ids = [member_id for member_id in map(parse_id, self.row.connect_to) if member_id]
+        rows = await info.context.loaders.member.load_many(ids)
+        return [Member.from_row(row) for row in rows if row is not None]
+
+    @strawberry.field(description="The member the invitation became, once accepted.")
+    async def accepted_member(self, info: Info) -> Member | None:
+        member_id = self.row.accepted_member_id  # type: ignore[attr-defined]
+        row = await info.context.loaders.member.load(member_id) if member_id else None
+        return Member.from_row(row) if row else None
+
+    @strawberry.field
+    async def healthspace(
+        self, info: Info
+    ) -> Annotated[Healthspace, strawberry.lazy("schema.healthspaces")]:
+        from schema.healthspaces import Healthspace
+
+        row = await info.context.loaders.healthspace.load(self.row.healthspace_id)  # type: ignore[attr-defined]
+        return Healthspace.from_row(row)
+
+
+@strawberry.type(description="What the accept page shows to whoever holds the invitation link.")
+class InvitationPreview:
+    kind: MemberKind
+    status: InvitationStatus
+    first_name: str
+    last_name: str
+    masked_email: str
+    note: str
+    inviter_name: str
+    expires_at: dt.datetime
+    account_exists: bool = strawberry.field(
+        description="Whether the invited address has a Carespace account: sign in (or give its "
+        "password) instead of choosing a new one."
+    )
+    viewer_is_invitee: bool = strawberry.field(
+        description="Whether the signed-in account (if any) is the invited address: accepting "
+        "needs no password then."
+    )
+    healthspace_row: strawberry.Private[models.Healthspace]
+
+    @strawberry.field
+    def healthspace(self) -> Annotated[Healthspace, strawberry.lazy("schema.healthspaces")]:
+        from schema.healthspaces import Healthspace
+
+        return Healthspace.from_row(self.healthspace_row)
+
+
+@strawberry.input
+class InviteClientInput:
+    healthspace_id: strawberry.ID
+    email: str
+    first_name: str
+    last_name: str
+    note: str | None = None
+    connect_to: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Clinicians (staff member ids) to connect on acceptance. Leave it out to "
+        "connect the inviting clinician (the ticked box); pass [] to connect nobody.",
+    )
+    identification_number: str | None = None
+    date_of_birth: dt.date | None = None
+
+
+@strawberry.input
+class InviteStaffInput:
+    healthspace_id: strawberry.ID
+    email: str
+    first_name: str
+    last_name: str
+    roles: list[Role]
+    permissions: list[Permission] = strawberry.field(
+        default_factory=list, description="Permissions granted on top of the roles."
+    )
+    note: str | None = None
+
+
+@strawberry.input
+class AcceptInvitationInput:
+    token: str
+    password: str | None = strawberry.field(
+        default=None,
+        description="A new password when the address has no account yet; the account's password "
+        "when it has one and nobody is signed in; not needed when signed in as the invitee.",
+    )
+    first_name: str | None = strawberry.field(
+        default=None, description="For a new account; defaults to the name on the invitation."
+    )
+    last_name: str | None = None
+    date_of_birth: dt.date | None = None
+
+
+@strawberry.type
+class InviteClientPayload:
+    invitation: Invitation | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class InviteStaffPayload:
+    invitation: Invitation | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class InvitationPayload:
+    invitation: Invitation | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AcceptInvitationPayload:
+    member: Member | None = None
+    token: str | None = strawberry.field(
+        default=None, description="A session token (also set as the session cookie)."
+    )
+    account: Annotated[Account, strawberry.lazy("schema.accounts")] | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
