@@ -73,7 +73,15 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigurationError(f"{name} must be true or false, not {value!r}")
 
 
-def _number(env: Mapping[str, str], name: str, default: float, kind: type = int) -> Any:
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    kind: type = int,
+    *,
+    maximum: float | None = None,
+) -> Any:
+    """A positive number: zero would mean sessions that never last or a relay that never rests."""
     value = env.get(name)
     if value is None or value == "":
         return default
@@ -81,16 +89,21 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type = int)
         number = kind(value)
     except ValueError:
         raise ConfigurationError(f"{name} must be a number, not {value!r}") from None
-    if number < 0:
-        raise ConfigurationError(f"{name} must not be negative")
+    if number <= 0:
+        raise ConfigurationError(f"{name} must be greater than 0, not {value!r}")
+    if maximum is not None and number > maximum:
+        raise ConfigurationError(f"{name} must be at most {maximum}, not {value!r}")
     return number
+
+
+_SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 
 def environment_from(env: Mapping[str, str]) -> Environment:
     """Read and check every CARESPACE_* variable; raise ConfigurationError on the first bad one."""
     database_url = env.get("CARESPACE_DATABASE_URL") or DEFAULT_DATABASE_URL
     scheme = urlsplit(database_url).scheme
-    if scheme not in {"sqlite", "postgres", "asyncpg", "psycopg"}:
+    if scheme not in {"sqlite", "postgres", "postgresql", "asyncpg", "psycopg"}:
         raise ConfigurationError(
             f"CARESPACE_DATABASE_URL must start with sqlite:// or postgres://, not {scheme!r}://"
         )
@@ -116,7 +129,7 @@ def environment_from(env: Mapping[str, str]) -> Environment:
         backend=backend,
         directory=env.get("CARESPACE_MAIL_DIR") or "var/mail",
         host=env.get("CARESPACE_SMTP_HOST") or "localhost",
-        port=_number(env, "CARESPACE_SMTP_PORT", 587 if tls == "starttls" else 465),
+        port=_number(env, "CARESPACE_SMTP_PORT", _SMTP_PORTS[tls], maximum=65535),
         tls=tls,
         username=env.get("CARESPACE_SMTP_USERNAME") or None,
         password=env.get("CARESPACE_SMTP_PASSWORD") or None,

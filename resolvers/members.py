@@ -120,14 +120,19 @@ async def _administrators_left(healthspace_id: uuid.UUID, without: uuid.UUID) ->
     return sum(1 for held in roles if Role.ADMINISTRATOR.value in held)
 
 
-async def _keep_an_administrator(member: models.Member) -> None:
-    if Role.ADMINISTRATOR.value in member.roles and not await _administrators_left(
-        member.healthspace_id, member.id
-    ):  # type: ignore[attr-defined]
+async def _keep_an_administrator(member: models.Member, field: str = "memberId") -> None:
+    """Call inside the transaction that takes the role away or ends the membership."""
+    if Role.ADMINISTRATOR.value not in member.roles:
+        return
+    healthspace_id = member.healthspace_id  # type: ignore[attr-defined]
+    # Locking the Healthspace row serialises administrators stepping down: without it two of
+    # them doing so at once would each count the other and leave none (PostgreSQL).
+    await models.Healthspace.select_for_update().get(id=healthspace_id)
+    if not await _administrators_left(healthspace_id, member.id):
         raise Rejected(
             ErrorCode.LAST_ADMINISTRATOR,
             "A Healthspace needs at least one active administrator.",
-            ["memberId"],
+            [field],
         )
 
 
@@ -314,7 +319,7 @@ class Mutation:
         assert mine is not None
         async with in_transaction():
             member = await models.Member.select_for_update().get(id=mine.id)
-            await _keep_an_administrator(member)
+            await _keep_an_administrator(member, "healthspaceId")
             member.status = models.MemberStatus.DEACTIVATED
             member.deactivated_at = datetime.now(UTC)
             await member.save(update_fields=["status", "deactivated_at"])

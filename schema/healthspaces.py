@@ -8,12 +8,17 @@ import strawberry
 from tortoise.expressions import Q
 
 import models
-from permissions.guards import IsStaff, guard
+from permissions.guards import HasPermission, IsStaff, guard
+from permissions.roles import Permission
 from permissions.scopes import parent_healthspace
-from schema.enums import MemberKind
+from schema.connections import my_clients
+from schema.enums import InvitationStatus, JoinRequestStatus, MemberKind
 from schema.errors import UserError
+from schema.invitations import Invitation, invitations_page
+from schema.join_requests import JoinRequest, join_request_page
 from schema.members import Member
 from schema.pagination import Page, paginate
+from schema.tasks import HealthspaceTasks
 from schema.types import Info
 
 
@@ -85,6 +90,76 @@ class Healthspace:
             query = query.filter(member_search(search.strip()))
         query = query.order_by("account__last_name", "account__first_name", "id")
         return await paginate(query, first, after, Member.from_row)
+
+    @strawberry.field(
+        description="Invitations, newest first; filter by status (a pending one past its expiry "
+        "counts as EXPIRED). Client invitations need INVITE_CLIENTS, staff ones INVITE_STAFF.",
+        extensions=[
+            guard(
+                HasPermission(
+                    Permission.INVITE_CLIENTS, Permission.INVITE_STAFF, scope=parent_healthspace()
+                )
+            )
+        ],
+    )
+    async def invitations(
+        self,
+        info: Info,
+        status: InvitationStatus | None = None,
+        kind: MemberKind | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Page[Invitation]:
+        return await invitations_page(info, self.row.id, status, kind, first, after)
+
+    @strawberry.field(
+        description="My clients: the active clients the viewer is connected to, by surname. "
+        "Search by surname, first name, identification number or date of birth (every word "
+        "must match); withTasks keeps only clients who need something from the viewer. Staff "
+        "only.",
+        extensions=[guard(IsStaff(parent_healthspace()))],
+    )
+    async def my_clients(
+        self,
+        info: Info,
+        search: str | None = None,
+        with_tasks: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Page[Member]:
+        mine = await info.context.viewer.member_of(self.row.id)
+        assert mine is not None
+        return await my_clients(
+            self.row.id,
+            mine.id,
+            search=search,
+            with_tasks=bool(with_tasks),
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(
+        description="Requests to join as a client: pending ones oldest first, otherwise newest "
+        "first. Needs REVIEW_JOIN_REQUESTS.",
+        extensions=[
+            guard(HasPermission(Permission.REVIEW_JOIN_REQUESTS, scope=parent_healthspace()))
+        ],
+    )
+    async def join_requests(
+        self,
+        info: Info,
+        status: JoinRequestStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Page[JoinRequest]:
+        return await join_request_page(self.row.id, status, first, after)
+
+    @strawberry.field(
+        description="The staff task lists (Admin → Tasks). Staff only.",
+        extensions=[guard(IsStaff(parent_healthspace()))],
+    )
+    def tasks(self) -> HealthspaceTasks:
+        return HealthspaceTasks(healthspace_id=self.row.id)
 
 
 def member_search(text: str) -> Q:

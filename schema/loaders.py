@@ -37,6 +37,14 @@ async def _current_connections(member_ids: list[uuid.UUID]) -> list[list[models.
     return [grouped.get(member_id, []) for member_id in member_ids]
 
 
+async def _connected_pairs(keys: list[str]) -> list[bool]:
+    """Whether each "<client id>:<staff id>" pair is connected now (the current_key column)."""
+    current = set(
+        await models.Connection.filter(current_key__in=keys).values_list("current_key", flat=True)
+    )
+    return [key in current for key in keys]
+
+
 def _either_side(member_ids: Sequence[uuid.UUID]) -> Any:
     from tortoise.expressions import Q
 
@@ -51,6 +59,7 @@ class Loaders:
         self.healthspace = DataLoader(_by_id(models.Healthspace))
         self.member = DataLoader(_by_id(models.Member, "account"))
         self.current_connections = DataLoader(_current_connections)
+        self.connected_pair = DataLoader(_connected_pairs)
 
     def prime_members(self, members: Sequence[models.Member]) -> None:
         for member in members:

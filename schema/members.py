@@ -88,6 +88,19 @@ class Member:
         rows = await info.context.loaders.current_connections.load(self.row.id)
         return [Connection.from_row(row) for row in rows]
 
+    @strawberry.field(
+        description="Whether the viewer has a current connection with this member: a staff "
+        "viewer with this client, or a client viewer with this staff member."
+    )
+    async def connected_to_viewer(self, info: Info) -> bool:
+        mine = await info.context.viewer.member_of(self.row.healthspace_id)  # type: ignore[attr-defined]
+        if mine is None or mine.kind == self.row.kind:
+            return False
+        client, staff = (
+            (self.row, mine) if self.row.kind == models.MemberKind.CLIENT else (mine, self.row)
+        )
+        return await info.context.loaders.connected_pair.load(f"{client.id}:{staff.id}")
+
 
 def _fetched(row: models.Member, relation: str) -> bool:
     """Whether a foreign key was fetched with the row (select_related or assignment)."""

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+from smtp_sink import smtp_sink  # noqa: F401
 from tortoise.connection import get_connection
 from tortoise.contrib.test import truncate_all_models
 

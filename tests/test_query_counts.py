@@ -1,0 +1,77 @@
+"""Nested fields read through per-request data loaders: the number of SQL statements a list
+costs does not grow with its length."""
+
+from __future__ import annotations
+
+from conftest import People, Person, QueryCounter, data_of
+
+import models
+
+MEMBERS_WITH_NESTED_FIELDS = """
+query Members($id: ID!) {
+  healthspace(id: $id) {
+    members(kind: CLIENT, first: 100) {
+      nodes {
+        firstName lastName email
+        healthspace { name }
+        connections { staff { lastName } }
+      }
+      totalCount
+    }
+  }
+}
+"""
+
+
+async def add_connected_clients(
+    people: People, healthspace: models.Healthspace, clinician: Person, count: int
+) -> None:
+    for _ in range(count):
+        client = await people.client(healthspace)
+        await models.Connection.create(
+            healthspace=healthspace,
+            client_id=client.id,
+            staff_id=clinician.id,
+            current_key=f"{client.id}:{clinician.id}",
+        )
+
+
+async def statements_for_list(
+    administrator: Person, healthspace: models.Healthspace, sql_queries: type[QueryCounter]
+) -> tuple[int, list[str]]:
+    with sql_queries() as counter:
+        result = await administrator(MEMBERS_WITH_NESTED_FIELDS, id=str(healthspace.id))
+    members = data_of(result)["healthspace"]["members"]
+    assert all(node["healthspace"] == {"name": healthspace.name} for node in members["nodes"])
+    assert all(
+        node["connections"] == [{"staff": {"lastName": "Clinic"}}] for node in members["nodes"]
+    )
+    return len(members["nodes"]), counter.statements
+
+
+async def test_listing_5_or_50_members_costs_the_same_number_of_queries(
+    people: People,
+    healthspace: models.Healthspace,
+    administrator: Person,
+    clinician: Person,
+    sql_queries: type[QueryCounter],
+) -> None:
+    await add_connected_clients(people, healthspace, clinician, 5)
+    five, statements_for_five = await statements_for_list(administrator, healthspace, sql_queries)
+    await add_connected_clients(people, healthspace, clinician, 45)
+    fifty, statements_for_fifty = await statements_for_list(administrator, healthspace, sql_queries)
+
+    assert (five, fifty) == (5, 50)
+    assert len(statements_for_five) == len(statements_for_fifty), "\n".join(statements_for_fifty)
+    # session, healthspace, viewer's membership, count, page, and one batch each for the
+    # members' healthspace, their connections and the connections' staff members
+    assert len(statements_for_fifty) <= 8, "\n".join(statements_for_fifty)
+
+
+async def test_the_counter_sees_statements(
+    healthspace: models.Healthspace, sql_queries: type[QueryCounter]
+) -> None:
+    with sql_queries() as counter:
+        await models.Healthspace.filter(id=healthspace.id).count()
+
+    assert counter.count == 1
