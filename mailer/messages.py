@@ -61,10 +61,6 @@ def password_reset(*, to: str, language: str, first_name: str, link: str) -> Mes
     return compose("password_reset", language, to, first_name=first_name, link=link)
 
 
-def sign_in_link(*, to: str, language: str, healthspace: str, link: str) -> Message:
-    return compose("sign_in_link", language, to, healthspace=healthspace, link=link)
-
-
 def _greeting_name(first_name: str) -> str:
     return f" {first_name.strip()}" if first_name.strip() else ""
 

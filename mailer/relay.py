@@ -199,6 +199,9 @@ class Relay:
                 attempts=F("attempts") + 1,
                 claimed_until=None,
                 last_error="",
+                # Bodies carry one-time links and personal notes: keep them no longer than needed.
+                text_body="",
+                html_body="",
             )
         for message, result in zip(batch, results, strict=True):
             if not result.ok:

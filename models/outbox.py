@@ -25,7 +25,7 @@ class OutboxMessage(Model):
     html_body = fields.TextField()
     status = fields.CharEnumField(OutboxStatus, max_length=10, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)
-    next_attempt_at = fields.DatetimeField(db_index=True)
+    next_attempt_at = fields.DatetimeField()
     # A relay claims a row until this time; another relay may take it over only afterwards.
     claimed_until = fields.DatetimeField(null=True)
     claimed_by = fields.CharField(max_length=36, null=True)
@@ -34,3 +34,5 @@ class OutboxMessage(Model):
 
     class Meta:
         table = "outbox_message"
+        # The relay's claim reads only PENDING rows that are due, however many were sent.
+        indexes = (("status", "next_attempt_at"),)

@@ -276,22 +276,6 @@ class Mutation:
         return ResetPasswordPayload(account=Account.from_row(account))
 
     @strawberry.mutation(
-        extensions=[guard(Public())],
-        description="Exchange a one-time sign-in link (sent to a new Healthspace's first administrator) for a session.",
-    )
-    @returns_errors(SignInPayload)
-    async def sign_in_with_link(self, info: Info, token: str) -> SignInPayload:
-        async with in_transaction():
-            account = await consume_email_token(token, models.TokenPurpose.SIGN_IN)
-            account.email_verified = True
-            await account.save(update_fields=["email_verified"])
-            session_token = await start_session(info.context, account)
-            await record_event(
-                info.context.viewer, "SIGN_IN", actor_account_id=account.id, details={"via": "link"}
-            )
-        return SignInPayload(token=session_token, account=Account.from_row(account))
-
-    @strawberry.mutation(
         extensions=[guard(IsAuthenticated())],
         description="Change my names, date of birth or language.",
     )

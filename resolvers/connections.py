@@ -11,18 +11,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
-from strawberry.permission import BasePermission
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
 from mailer import messages, outbox
 from mailer.messages import Message
-from permissions.errors import Forbidden, NotFound, Unauthenticated
-from permissions.guards import guard
-from permissions.roles import Permission, Role
-from permissions.scopes import Scope, healthspace_of, parse_id
-from permissions.viewer import Viewer, member_permissions
+from permissions.guards import MayChangeConnections, guard
+from permissions.roles import Role
+from permissions.scopes import healthspace_of, parse_id
+from permissions.viewer import Viewer
 from resolvers.audit import record_event
 from resolvers.mutations import returns_errors
 from schema.connections import Connection, ConnectionPayload, SetConnectionsPayload
@@ -183,37 +181,6 @@ class ConnectionMail:
         letters = self.messages()
         if letters:
             await outbox.enqueue_many(letters)
-
-
-class MayChangeConnections(BasePermission):
-    """MANAGE_CONNECTIONS changes anyone's connections; MANAGE_OWN_CONNECTIONS only the viewer's
-    own, i.e. when the argument `own` names the viewer's membership; nobody else any."""
-
-    def __init__(self, scope: Scope, own: str) -> None:
-        self.scope = scope
-        self.own = own
-
-    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = info.context.viewer
-        if not viewer.is_authenticated:
-            raise Unauthenticated()
-        healthspace_id = await self.scope(source, kwargs)
-        mine = await viewer.member_of(healthspace_id) if healthspace_id else None
-        if mine is None:
-            raise NotFound()
-        allowed = member_permissions(mine)
-        if Permission.MANAGE_CONNECTIONS in allowed:
-            return True
-        if (
-            Permission.MANAGE_OWN_CONNECTIONS in allowed
-            and parse_id(kwargs.get(self.own)) == mine.id
-        ):
-            return True
-        raise Forbidden(
-            "You may not change these connections. Ask an assistant or administrator."
-            if Permission.MANAGE_OWN_CONNECTIONS not in allowed
-            else "You may only connect or disconnect yourself."
-        )
 
 
 def _pair_of(member: models.Member, other: models.Member) -> tuple[models.Member, models.Member]:

@@ -8,17 +8,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
-from strawberry.permission import BasePermission
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
 from mailer import messages, outbox
-from permissions.errors import NotFound, Unauthenticated
-from permissions.guards import HasPermission, IsAuthenticated, guard
-from permissions.objects import can_see_healthspace
+from permissions.guards import (
+    CanFindHealthspace,
+    HasPermission,
+    IsAuthenticated,
+    IsRequester,
+    guard,
+)
 from permissions.roles import Permission
-from permissions.scopes import Scope, healthspace_argument, healthspace_of, parse_id
+from permissions.scopes import healthspace_argument, healthspace_of, parse_id
 from resolvers.audit import record_event
 from resolvers.members import add_member
 from resolvers.mutations import returns_errors
@@ -36,40 +39,6 @@ request_scope = healthspace_of(models.JoinRequest, "id")
 def pending_key(healthspace_id: uuid.UUID, account_id: uuid.UUID) -> str:
     """What makes one pending request per account and Healthspace unique."""
     return f"{healthspace_id}:{account_id}"
-
-
-class CanFindHealthspace(BasePermission):
-    """A signed-in account that may see the Healthspace: a member, or anyone when it lets
-    clients find it. Any other Healthspace is NOT_FOUND, as if it did not exist."""
-
-    def __init__(self, scope: Scope) -> None:
-        self.scope = scope
-
-    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = info.context.viewer
-        if not viewer.is_authenticated:
-            raise Unauthenticated()
-        healthspace_id = await self.scope(source, kwargs)
-        row = await models.Healthspace.get_or_none(id=healthspace_id) if healthspace_id else None
-        if row is None or not await can_see_healthspace(viewer, row):
-            raise NotFound()
-        return True
-
-
-class IsRequester(BasePermission):
-    """The account that made the join request named by the argument `id`; for anyone else the
-    request does not exist."""
-
-    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = info.context.viewer
-        if viewer.account is None:
-            raise Unauthenticated()
-        request_id = parse_id(kwargs.get("id"))
-        if request_id is None or not await models.JoinRequest.exists(
-            id=request_id, account_id=viewer.account.id
-        ):
-            raise NotFound()
-        return True
 
 
 async def _claim(

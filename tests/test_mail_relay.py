@@ -17,7 +17,7 @@ from smtp_sink import SmtpSink
 from tortoise.transactions import in_transaction
 
 import models
-from mailer.messages import Message, compose, sign_in_link, verify_email
+from mailer.messages import Message, compose, verify_email
 from mailer.outbox import enqueue, enqueue_many
 from mailer.relay import (
     FileBackend,
@@ -75,11 +75,9 @@ def test_compose_in_dutch_and_english() -> None:
 
 
 def test_compose_falls_back_to_english() -> None:
-    message = compose(
-        "sign_in_link", "de", "x@example.org", healthspace="Kliniek", link="https://x/"
-    )
+    message = compose("password_reset", "de", "x@example.org", first_name="Kai", link="https://x/")
 
-    assert message.subject == "Your sign-in link for Kliniek"
+    assert message.subject == "Reset your Carespace password"
 
 
 def test_compose_escapes_parameters_in_html_only() -> None:
@@ -145,7 +143,15 @@ async def test_committed_mail_is_delivered_with_text_and_html(smtp_sink: SmtpSin
 async def test_non_ascii_and_long_lines_arrive_intact(smtp_sink: SmtpSink) -> None:
     name = "Praktijk Zoë & Søn — Ålesund"
     link = "https://carespace.test/sign-in?token=" + "a=b" * 60
-    await enqueue(sign_in_link(to="zoe@example.org", language="nl", healthspace=name, link=link))
+    await enqueue(
+        Message(
+            template="test",
+            to="zoe@example.org",
+            subject=f"Je aanmeldlink voor {name}",
+            text=f"Je bent de eerste beheerder van {name} op Carespace.\n{link}\n",
+            html=f"<p>{html.escape(name)}</p>",
+        )
+    )
     relay = Relay(SmtpBackend(smtp_sink.settings(sender="Zoë's Kliniek <mail@kliniek.test>")))
 
     assert await relay.deliver_due() == 1

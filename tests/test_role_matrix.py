@@ -31,7 +31,6 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str]] = {
     #                          anonymous        client     clinician  assistant  administrator       outsider
     "signUp":                  (OK,              OK,        OK,        OK,        OK,                 OK),
     "signIn":                  (OK,              OK,        OK,        OK,        OK,                 OK),
-    "signInWithLink":          (OK,              OK,        OK,        OK,        OK,                 OK),
     "signOut":                 (UNAUTHENTICATED, OK,        OK,        OK,        OK,                 OK),
     "verifyEmail":             (OK,              OK,        OK,        OK,        OK,                 OK),
     "resendVerificationEmail": (UNAUTHENTICATED, OK,        OK,        OK,        OK,                 OK),
@@ -56,9 +55,6 @@ SIGN_IN = """
 mutation($email: String!, $password: String!) {
   signIn(email: $email, password: $password) { token errors { code } }
 }
-"""
-SIGN_IN_WITH_LINK = """
-mutation($token: String!) { signInWithLink(token: $token) { token errors { code } } }
 """
 SIGN_OUT = "mutation { signOut { ok errors { code } } }"
 VERIFY_EMAIL = """
@@ -216,10 +212,6 @@ async def stranger_credentials(world: World, actor: Person) -> dict[str, Any]:
     return {"email": world.stranger.email, "password": PASSWORD}
 
 
-async def sign_in_link(world: World, actor: Person) -> dict[str, Any]:
-    return {"token": await world.email_token(models.TokenPurpose.SIGN_IN)}
-
-
 async def verify_link(world: World, actor: Person) -> dict[str, Any]:
     return {"token": await world.email_token(models.TokenPurpose.VERIFY_EMAIL)}
 
@@ -266,7 +258,6 @@ async def leave(world: World, actor: Person) -> dict[str, Any]:
 SCENARIOS: dict[str, Scenario] = {
     "signUp": Scenario(SIGN_UP, sign_up, accounts_count),
     "signIn": Scenario(SIGN_IN, stranger_credentials, stranger_sessions),
-    "signInWithLink": Scenario(SIGN_IN_WITH_LINK, sign_in_link, stranger_sessions),
     "signOut": Scenario(SIGN_OUT, no_variables, revoked_sessions),
     "verifyEmail": Scenario(VERIFY_EMAIL, verify_link, stranger_account),
     "resendVerificationEmail": Scenario(RESEND_VERIFICATION_EMAIL, actor_unverified, outbox),

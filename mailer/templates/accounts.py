@@ -43,20 +43,4 @@ Er is gevraagd het wachtwoord van je Carespace-account opnieuw in te stellen. Ki
 Was jij dit niet? Negeer dan dit bericht: je wachtwoord blijft ongewijzigd.""",
         ),
     },
-    "sign_in_link": {
-        "en": (
-            "Your sign-in link for {healthspace}",
-            """Hello,
-
-You are the first administrator of {healthspace} on Carespace. Sign in with this one-time link:
-{link}""",
-        ),
-        "nl": (
-            "Je aanmeldlink voor {healthspace}",
-            """Hallo,
-
-Je bent de eerste beheerder van {healthspace} op Carespace. Meld je aan met deze eenmalige link:
-{link}""",
-        ),
-    },
 }
