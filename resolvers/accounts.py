@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import strawberry
 from tortoise.exceptions import IntegrityError
@@ -15,7 +15,7 @@ from permissions.passwords import hash_password, password_problem, verify_passwo
 from permissions.tokens import hash_token, new_token
 from resolvers.audit import record_event
 from resolvers.mutations import returns_errors
-from resolvers.validation import MAX_NAME_LENGTH, require_email, require_text
+from resolvers.validation import MAX_NAME_LENGTH, checked_date_of_birth, require_email, require_text
 from schema.accounts import (
     Account,
     AccountPayload,
@@ -31,6 +31,10 @@ from schema.accounts import (
 from schema.context import Context
 from schema.errors import ErrorCode, Rejected
 from schema.types import Info
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
 
 
 def require_password(password: str, field: str = "password") -> str:
@@ -138,7 +142,7 @@ class Mutation:
                     password_hash=password_hash,
                     first_name=first_name,
                     last_name=last_name,
-                    date_of_birth=input.date_of_birth,
+                    date_of_birth=checked_date_of_birth(input.date_of_birth, _today()),
                     language=input.language.value,
                 )
                 await send_verification(info.context, account)
@@ -292,7 +296,7 @@ class Mutation:
                 input.last_name, "lastName", max_length=MAX_NAME_LENGTH, required=True
             )
         if input.date_of_birth is not None:
-            account.date_of_birth = input.date_of_birth
+            account.date_of_birth = checked_date_of_birth(input.date_of_birth, _today())
         if input.language is not None:
             account.language = input.language.value
         await account.save()

@@ -28,7 +28,13 @@ from resolvers.audit import record_event
 from resolvers.connections import connect
 from resolvers.members import add_member, check_grants, check_roles
 from resolvers.mutations import returns_errors
-from resolvers.validation import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, require_email, require_text
+from resolvers.validation import (
+    MAX_NAME_LENGTH,
+    MAX_NOTE_LENGTH,
+    checked_date_of_birth,
+    require_email,
+    require_text,
+)
 from schema.accounts import Account
 from schema.errors import ErrorCode, Rejected
 from schema.invitations import (
@@ -334,12 +340,6 @@ async def _clinicians_to_connect(
     return ids
 
 
-def _checked_date_of_birth(value: dt.date | None, now: datetime) -> dt.date | None:
-    if value is not None and (value > now.date() or value.year < 1900):
-        raise Rejected(ErrorCode.INVALID, "This is not a possible date of birth.", ["dateOfBirth"])
-    return value
-
-
 # --- handling one invitation ---------------------------------------------------------------
 
 
@@ -432,7 +432,7 @@ async def _acceptor(
     last_name = require_text(
         input.last_name or row.last_name, "lastName", max_length=MAX_NAME_LENGTH, required=True
     )
-    date_of_birth = _checked_date_of_birth(input.date_of_birth or row.date_of_birth, now)
+    date_of_birth = checked_date_of_birth(input.date_of_birth or row.date_of_birth, now.date())
     return None, NewAccount(
         await hash_password(input.password), first_name, last_name, date_of_birth
     )
@@ -532,7 +532,7 @@ class Mutation:
             "identificationNumber",
             max_length=MAX_IDENTIFICATION_NUMBER_LENGTH,
         )
-        date_of_birth = _checked_date_of_birth(input.date_of_birth, now)
+        date_of_birth = checked_date_of_birth(input.date_of_birth, now.date())
         connect_to = await _clinicians_to_connect(viewer, inviter, input.connect_to)
         account = await _refuse_members(healthspace_id, invitee.email)
         healthspace = await models.Healthspace.get(id=healthspace_id)

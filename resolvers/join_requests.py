@@ -53,7 +53,11 @@ async def _claim(
     row = await models.JoinRequest.get(id=request_id).select_related("account", "healthspace")
     if not claimed:
         if row.status == models.JoinRequestStatus.CANCELLED:
-            raise Rejected(ErrorCode.NOT_PENDING, "The requester cancelled this request.", ["id"])
+            raise Rejected(
+                ErrorCode.NOT_PENDING,
+                "This request is closed: the person cancelled it or joined meanwhile.",
+                ["id"],
+            )
         raise Rejected(
             ErrorCode.ALREADY_DECIDED,
             f"This request was {row.status.lower()} already.",

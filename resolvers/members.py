@@ -79,6 +79,14 @@ async def add_member(
     granted = check_grants(roles, granted_permissions)
     if kind == models.MemberKind.CLIENT and not identification_number:
         identification_number = new_identification_number()
+    # Whoever becomes a member no longer needs their own request to join.
+    await models.JoinRequest.filter(
+        account_id=account.id,
+        healthspace_id=healthspace_id,
+        status=models.JoinRequestStatus.PENDING,
+    ).update(
+        status=models.JoinRequestStatus.CANCELLED, decided_at=datetime.now(UTC), pending_key=None
+    )
     existing = await models.Member.select_for_update().get_or_none(
         account_id=account.id, healthspace_id=healthspace_id
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from schema.errors import ErrorCode, Rejected
@@ -44,3 +45,9 @@ def require_text(value: str | None, field: str, *, max_length: int, required: bo
             ErrorCode.TOO_LONG, f"{field} may be at most {max_length} characters.", [field]
         )
     return text
+
+
+def checked_date_of_birth(value: dt.date | None, today: dt.date) -> dt.date | None:
+    if value is not None and (value > today or value.year < 1900):
+        raise Rejected(ErrorCode.INVALID, "This is not a possible date of birth.", ["dateOfBirth"])
+    return value

@@ -12,7 +12,7 @@ from permissions.guards import HasPermission, IsStaff, guard
 from permissions.roles import Permission
 from permissions.scopes import parent_healthspace
 from schema.connections import my_clients
-from schema.enums import InvitationStatus, JoinRequestStatus, MemberKind
+from schema.enums import InvitationStatus, JoinRequestStatus, MemberKind, MemberStatus
 from schema.errors import UserError
 from schema.invitations import Invitation, invitations_page
 from schema.join_requests import JoinRequest, join_request_page
@@ -72,7 +72,7 @@ class Healthspace:
 
     @strawberry.field(
         description="Members, ordered by surname; search matches name, email or "
-        "identification number. Staff only.",
+        "identification number; `status` keeps only ACTIVE or DEACTIVATED ones. Staff only.",
         extensions=[guard(IsStaff(parent_healthspace()))],
     )
     async def members(
@@ -82,10 +82,13 @@ class Healthspace:
         search: str | None = None,
         first: int | None = None,
         after: str | None = None,
+        status: MemberStatus | None = None,
     ) -> Page[Member]:
         query = models.Member.filter(healthspace_id=self.row.id).select_related("account")
         if kind is not None:
             query = query.filter(kind=kind)
+        if status is not None:
+            query = query.filter(status=status)
         if search and search.strip():
             query = query.filter(member_search(search.strip()))
         query = query.order_by("account__last_name", "account__first_name", "id")

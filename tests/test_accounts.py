@@ -559,3 +559,24 @@ async def test_an_expired_reset_link_is_refused(anonymous: Person, people: Peopl
     assert [e["code"] for e in result["resetPassword"]["errors"]] == ["EXPIRED_TOKEN"]
     still = await anonymous.data(SIGN_IN, email="bo@example.org", password=PASSWORD)
     assert still["signIn"]["errors"] == []
+
+
+async def test_sign_up_refuses_a_date_of_birth_in_the_future(anonymous) -> None:
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    result = await anonymous.data(
+        """mutation($input: SignUpInput!) {
+             signUp(input: $input) { account { id } errors { field code } } }""",
+        input={
+            "email": "future@example.org",
+            "password": "a-long-secret-9",
+            "firstName": "Fu",
+            "lastName": "Ture",
+            "dateOfBirth": tomorrow,
+        },
+    )
+
+    assert result["signUp"] == {
+        "account": None,
+        "errors": [{"field": ["dateOfBirth"], "code": "INVALID"}],
+    }
+    assert not await models.Account.exists(email="future@example.org")

@@ -373,3 +373,22 @@ async def test_create_healthspace_invites_its_first_administrator(
     assert await models.AuditEvent.filter(
         healthspace_id=healthspace.id, action="INVITATION_CREATED"
     ).exists()
+
+
+async def test_joining_by_invitation_closes_the_own_pending_join_request(
+    assistant: Person, outsider: Person, healthspace: models.Healthspace
+) -> None:
+    assert outsider.account is not None
+    request = await models.JoinRequest.create(
+        healthspace=healthspace,
+        account=outsider.account,
+        pending_key=f"{healthspace.id}:{outsider.account.id}",
+    )
+    await invite_client(assistant, healthspace, email=outsider.email)
+
+    accepted = await accept(outsider, await latest_token(outsider.email), password=None)
+
+    assert accepted["errors"] == []
+    await request.refresh_from_db()
+    assert request.status == models.JoinRequestStatus.CANCELLED
+    assert request.pending_key is None

@@ -425,7 +425,7 @@ async def test_a_former_client_who_asks_again_gets_their_membership_back(
     assert result["member"]["status"] == "ACTIVE"
 
 
-async def test_approving_someone_who_joined_meanwhile_is_refused(
+async def test_joining_meanwhile_closes_the_request(
     findable: models.Healthspace, applicant: Person, assistant: Person
 ) -> None:
     request_id = await ask(applicant, findable)
@@ -433,8 +433,10 @@ async def test_approving_someone_who_joined_meanwhile_is_refused(
 
     result = payload(await assistant(APPROVE, id=request_id), "approveJoinRequest")
 
-    assert [code for code, _ in codes(result)] == ["ALREADY_MEMBER"]
-    assert (await models.JoinRequest.get(id=request_id)).status == models.JoinRequestStatus.PENDING
+    assert [code for code, _ in codes(result)] == ["NOT_PENDING"]
+    assert (
+        await models.JoinRequest.get(id=request_id)
+    ).status == models.JoinRequestStatus.CANCELLED
 
 
 # --- the requester's own view -----------------------------------------------------------------

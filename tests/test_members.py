@@ -726,3 +726,28 @@ async def test_two_administrators_stepping_down_at_once_leave_one_in_place(
         if "ADMINISTRATOR" in roles
     ]
     assert len(left) == 1  # ... and exactly one administrator is left
+
+
+MEMBERS_BY_STATUS = """
+query($id: ID!, $status: MemberStatus) {
+  healthspace(id: $id) { members(status: $status) { totalCount nodes { id status } } }
+}
+"""
+
+
+async def test_members_filter_by_status(administrator, clinician, client, healthspace) -> None:
+    await administrator.data(DEACTIVATE_FOR_STATUS, memberId=client.id)
+
+    active = await administrator.data(MEMBERS_BY_STATUS, id=str(healthspace.id), status="ACTIVE")
+    gone = await administrator.data(MEMBERS_BY_STATUS, id=str(healthspace.id), status="DEACTIVATED")
+    everyone = await administrator.data(MEMBERS_BY_STATUS, id=str(healthspace.id))
+
+    active_ids = {node["id"] for node in active["healthspace"]["members"]["nodes"]}
+    assert active_ids == {administrator.id, clinician.id}
+    assert [node["id"] for node in gone["healthspace"]["members"]["nodes"]] == [client.id]
+    assert everyone["healthspace"]["members"]["totalCount"] == 3
+
+
+DEACTIVATE_FOR_STATUS = """
+mutation($memberId: ID!) { deactivateMember(memberId: $memberId) { errors { code } } }
+"""
