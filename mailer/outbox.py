@@ -10,7 +10,7 @@ import models
 from mailer.messages import Message
 
 
-def _row(message: Message, now: datetime) -> models.OutboxMessage:
+def outbox_row(message: Message, now: datetime) -> models.OutboxMessage:
     return models.OutboxMessage(
         template=message.template,
         to_address=message.to,
@@ -22,10 +22,10 @@ def _row(message: Message, now: datetime) -> models.OutboxMessage:
 
 
 async def enqueue(message: Message) -> None:
-    await _row(message, datetime.now(UTC)).save()
+    await outbox_row(message, datetime.now(UTC)).save()
 
 
 async def enqueue_many(messages: Sequence[Message]) -> None:
     """One bulk insert for many messages (roster invitations)."""
     now = datetime.now(UTC)
-    await models.OutboxMessage.bulk_create([_row(message, now) for message in messages], 500)
+    await models.OutboxMessage.bulk_create([outbox_row(message, now) for message in messages], 500)

@@ -290,7 +290,7 @@ async def _send_new_invitation(
         raise _already_invited(invitation.email) from None
 
 
-async def _clinicians_to_connect(
+async def clinicians_to_connect(
     viewer: Viewer,
     inviter: models.Member,
     requested: list[strawberry.ID] | None,
@@ -533,7 +533,7 @@ class Mutation:
             max_length=MAX_IDENTIFICATION_NUMBER_LENGTH,
         )
         date_of_birth = checked_date_of_birth(input.date_of_birth, now.date())
-        connect_to = await _clinicians_to_connect(viewer, inviter, input.connect_to)
+        connect_to = await clinicians_to_connect(viewer, inviter, input.connect_to)
         account = await _refuse_members(healthspace_id, invitee.email)
         healthspace = await models.Healthspace.get(id=healthspace_id)
         invitation, token = new_invitation(

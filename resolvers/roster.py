@@ -35,7 +35,7 @@ from permissions.scopes import healthspace_argument, healthspace_of, parse_id
 from permissions.tokens import hash_token, new_token
 from permissions.viewer import Viewer
 from resolvers.invitations import (
-    _clinicians_to_connect,
+    clinicians_to_connect,
     display_name,
     invitation_message,
     new_invitation,
@@ -129,7 +129,7 @@ async def invite_roster(
         ) from None
     if not lines:
         raise Rejected(ErrorCode.REQUIRED, "The roster has no email addresses in it.", ["roster"])
-    clinicians = await _clinicians_to_connect(viewer, inviter, options.connect_to)
+    clinicians = await clinicians_to_connect(viewer, inviter, options.connect_to)
     healthspace = await models.Healthspace.get(id=inviter.healthspace_id)  # type: ignore[attr-defined]
     run = _Run(viewer, inviter, healthspace, roster, default_note, clinicians, options, settings)
     for attempt in range(1, ATTEMPTS + 1):
@@ -373,7 +373,7 @@ class _Invitations:
             )
         )
         # The outbox's own row for a mail supplies the columns all mails share.
-        mails = _Table(connection, outbox._row(self.mails[0], self.now), self.MAIL_PER_LINE)
+        mails = _Table(connection, outbox.outbox_row(self.mails[0], self.now), self.MAIL_PER_LINE)
         await mails.insert(
             mails.convert(
                 (uuid.uuid4(), mail.template, mail.to, mail.subject, mail.text, mail.html)

@@ -15,7 +15,7 @@ import asyncpg
 async def _answers(url: str) -> bool:
     try:
         connection = await asyncpg.connect(url, timeout=5)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
         print(f"PostgreSQL at {url}: {error}", file=sys.stderr)
         return False
     await connection.close()
