@@ -1,4 +1,9 @@
-"""Permission classes declared on every root field. All access rules start here."""
+"""Permission classes declared on every root field. All access rules start here.
+
+Each raises its own coded error: UNAUTHENTICATED when nobody is signed in, NOT_FOUND for a
+Healthspace (or object) that does not exist or that the viewer is not a member of (the same
+answer, so it never hints at what exists elsewhere), FORBIDDEN for a member who may not do this.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,14 @@ from permissions.errors import Forbidden, NotFound, Unauthenticated
 from permissions.objects import can_see_healthspace
 from permissions.roles import Permission
 from permissions.scopes import Scope, parse_id
-from permissions.viewer import member_permissions
+from permissions.viewer import Viewer, member_permissions
+
+
+def _signed_in(info: Info) -> Viewer:
+    viewer: Viewer = info.context.viewer
+    if not viewer.is_authenticated:
+        raise Unauthenticated()
+    return viewer
 
 
 class Public(BasePermission):
@@ -24,110 +36,88 @@ class Public(BasePermission):
 
 class IsAuthenticated(BasePermission):
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if not info.context.viewer.is_authenticated:
-            raise Unauthenticated()
+        _signed_in(info)
         return True
 
 
-class IsMember(BasePermission):
-    """An active member (client or staff) of the Healthspace the arguments point at."""
+class _InHealthspace(BasePermission):
+    """The viewer's active membership of the Healthspace that `scope` finds in the arguments."""
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
 
-    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = info.context.viewer
-        if not viewer.is_authenticated:
-            raise Unauthenticated()
+    async def membership(self, source: Any, info: Info, kwargs: dict[str, Any]) -> models.Member:
+        viewer = _signed_in(info)
         healthspace_id = await self.scope(source, kwargs)
-        if healthspace_id is None or await viewer.member_of(healthspace_id) is None:
+        member = await viewer.member_of(healthspace_id) if healthspace_id else None
+        if member is None:
             raise NotFound()
+        return member
+
+
+class IsMember(_InHealthspace):
+    """An active member, client or staff."""
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        await self.membership(source, info, kwargs)
         return True
 
 
-class HasPermission(BasePermission):
-    """Staff holding any of `permissions` in the Healthspace the arguments point at.
+class IsStaff(_InHealthspace):
+    """An active staff member, whatever their roles."""
 
-    A Healthspace (or object) that does not exist and one the viewer is not a member of give
-    the same NOT_FOUND, so the answer never hints at what exists elsewhere.
-    """
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        member = await self.membership(source, info, kwargs)
+        if member.kind != models.MemberKind.STAFF:
+            raise Forbidden()
+        return True
+
+
+class HasPermission(_InHealthspace):
+    """Staff holding any of `permissions`."""
 
     def __init__(self, *permissions: Permission, scope: Scope) -> None:
+        super().__init__(scope)
         self.permissions = frozenset(permissions)
-        self.scope = scope
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = info.context.viewer
-        if not viewer.is_authenticated:
-            raise Unauthenticated()
-        healthspace_id = await self.scope(source, kwargs)
-        if healthspace_id is None or await viewer.member_of(healthspace_id) is None:
-            raise NotFound()
-        if not self.permissions & await viewer.permissions_in(healthspace_id):
+        member = await self.membership(source, info, kwargs)
+        if not self.permissions & member_permissions(member):
             raise Forbidden()
         return True
 
 
-class IsStaff(BasePermission):
-    """An active staff member, whatever their roles, of the Healthspace the arguments point at."""
-
-    def __init__(self, scope: Scope) -> None:
-        self.scope = scope
-
-    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = info.context.viewer
-        if not viewer.is_authenticated:
-            raise Unauthenticated()
-        healthspace_id = await self.scope(source, kwargs)
-        if healthspace_id is None or await viewer.member_of(healthspace_id) is None:
-            raise NotFound()
-        if not await viewer.is_staff_of(healthspace_id):
-            raise Forbidden()
-        return True
-
-
-class MayChangeConnections(BasePermission):
+class MayChangeConnections(_InHealthspace):
     """MANAGE_CONNECTIONS changes anyone's connections; MANAGE_OWN_CONNECTIONS only the viewer's
     own, i.e. when the argument `own` names the viewer's membership; nobody else any."""
 
     def __init__(self, scope: Scope, own: str) -> None:
-        self.scope = scope
+        super().__init__(scope)
         self.own = own
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = info.context.viewer
-        if not viewer.is_authenticated:
-            raise Unauthenticated()
-        healthspace_id = await self.scope(source, kwargs)
-        mine = await viewer.member_of(healthspace_id) if healthspace_id else None
-        if mine is None:
-            raise NotFound()
-        allowed = member_permissions(mine)
+        member = await self.membership(source, info, kwargs)
+        allowed = member_permissions(member)
         if Permission.MANAGE_CONNECTIONS in allowed:
             return True
-        if (
-            Permission.MANAGE_OWN_CONNECTIONS in allowed
-            and parse_id(kwargs.get(self.own)) == mine.id
-        ):
-            return True
-        raise Forbidden(
-            "You may not change these connections. Ask an assistant or administrator."
-            if Permission.MANAGE_OWN_CONNECTIONS not in allowed
-            else "You may only connect or disconnect yourself."
-        )
+        if Permission.MANAGE_OWN_CONNECTIONS not in allowed:
+            raise Forbidden(
+                "You may not change these connections. Ask an assistant or administrator."
+            )
+        if parse_id(kwargs.get(self.own)) != member.id:
+            raise Forbidden("You may only connect or disconnect yourself.")
+        return True
 
 
 class CanFindHealthspace(BasePermission):
     """A signed-in account that may see the Healthspace: a member, or anyone when it lets
-    clients find it. Any other Healthspace is NOT_FOUND, as if it did not exist."""
+    clients find it."""
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = info.context.viewer
-        if not viewer.is_authenticated:
-            raise Unauthenticated()
+        viewer = _signed_in(info)
         healthspace_id = await self.scope(source, kwargs)
         row = await models.Healthspace.get_or_none(id=healthspace_id) if healthspace_id else None
         if row is None or not await can_see_healthspace(viewer, row):
@@ -140,12 +130,11 @@ class IsRequester(BasePermission):
     request does not exist."""
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = info.context.viewer
-        if viewer.account is None:
-            raise Unauthenticated()
+        viewer = _signed_in(info)
         request_id = parse_id(kwargs.get("id"))
         if request_id is None or not await models.JoinRequest.exists(
-            id=request_id, account_id=viewer.account.id
+            id=request_id,
+            account_id=viewer.account.id,  # type: ignore[union-attr]
         ):
             raise NotFound()
         return True

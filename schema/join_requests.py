@@ -12,6 +12,7 @@ import models
 from schema.enums import JoinRequestStatus
 from schema.errors import UserError
 from schema.pagination import Page, paginate
+from schema.people import PersonFields
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type
-class JoinRequest:
+class JoinRequest(PersonFields):
     id: strawberry.ID
     status: JoinRequestStatus
     message: str
@@ -40,25 +41,6 @@ class JoinRequest:
             decided_at=row.decided_at,
             row=row,
         )
-
-    async def _account(self, info: Info) -> models.Account:
-        return await info.context.loaders.account.load(self.row.account_id)  # type: ignore[attr-defined]
-
-    @strawberry.field
-    async def first_name(self, info: Info) -> str:
-        return (await self._account(info)).first_name
-
-    @strawberry.field
-    async def last_name(self, info: Info) -> str:
-        return (await self._account(info)).last_name
-
-    @strawberry.field
-    async def email(self, info: Info) -> str:
-        return (await self._account(info)).email
-
-    @strawberry.field
-    async def date_of_birth(self, info: Info) -> dt.date | None:
-        return (await self._account(info)).date_of_birth
 
     @strawberry.field
     async def healthspace(

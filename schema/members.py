@@ -11,6 +11,7 @@ import models
 from permissions.viewer import member_permissions
 from schema.enums import MemberKind, MemberStatus, Permission, Role
 from schema.errors import UserError
+from schema.people import PersonFields
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type
-class Member:
+class Member(PersonFields):
     id: strawberry.ID
     kind: MemberKind
     status: MemberStatus
@@ -38,10 +39,6 @@ class Member:
             row=row,
         )
 
-    async def _account(self, info: Info) -> models.Account:
-        account = self.row.account if _fetched(self.row, "account") else None
-        return account or await info.context.loaders.account.load(self.row.account_id)  # type: ignore[attr-defined]
-
     @strawberry.field
     def roles(self) -> list[Role]:
         return [Role(role) for role in self.row.roles]
@@ -53,22 +50,6 @@ class Member:
     @strawberry.field(description="Permissions granted one by one on top of the roles.")
     def granted_permissions(self) -> list[Permission]:
         return [Permission(name) for name in self.row.granted_permissions]
-
-    @strawberry.field
-    async def first_name(self, info: Info) -> str:
-        return (await self._account(info)).first_name
-
-    @strawberry.field
-    async def last_name(self, info: Info) -> str:
-        return (await self._account(info)).last_name
-
-    @strawberry.field
-    async def email(self, info: Info) -> str:
-        return (await self._account(info)).email
-
-    @strawberry.field
-    async def date_of_birth(self, info: Info) -> dt.date | None:
-        return (await self._account(info)).date_of_birth
 
     @strawberry.field
     async def healthspace(
@@ -100,11 +81,6 @@ class Member:
             (self.row, mine) if self.row.kind == models.MemberKind.CLIENT else (mine, self.row)
         )
         return await info.context.loaders.connected_pair.load(f"{client.id}:{staff.id}")
-
-
-def _fetched(row: models.Member, relation: str) -> bool:
-    """Whether a foreign key was fetched with the row (select_related or assignment)."""
-    return f"_{relation}" in row.__dict__ and row.__dict__[f"_{relation}"] is not None
 
 
 @strawberry.type
