@@ -160,11 +160,17 @@ def _should_mask(error: GraphQLError) -> bool:
     return True
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Coded errors and invalid documents are answers to the client, not faults: nothing to
+        log. Unexpected errors are logged with their traceback where they are masked."""
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [lambda: MaskErrors(should_mask_error=_should_mask)]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 class GraphQLApp(GraphQL[Context, None]):
