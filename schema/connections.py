@@ -132,7 +132,7 @@ async def my_clients(
     after: str | None,
 ) -> Page[Member]:
     """The active clients this staff member is connected to, by surname."""
-    from schema.members import Member
+    from schema.members import Member, ordered_by_name
 
     page_window(first, after)  # refuse a bad page request even when the answer is empty
     connected = models.Connection.filter(
@@ -154,7 +154,5 @@ async def my_clients(
         if not needing:
             return empty_page()
         query = query.filter(id__in=list(needing))
-    query = query.select_related("account").order_by(
-        "account__last_name", "account__first_name", "id"
-    )
+    query = ordered_by_name(query.select_related("account"))
     return await paginate(query, first, after, Member.from_row)

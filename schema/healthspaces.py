@@ -16,7 +16,7 @@ from schema.enums import InvitationStatus, JoinRequestStatus, MemberKind, Member
 from schema.errors import UserError
 from schema.invitations import Invitation, invitations_page
 from schema.join_requests import JoinRequest, join_request_page
-from schema.members import Member
+from schema.members import Member, ordered_by_name
 from schema.pagination import Page, paginate
 from schema.tasks import HealthspaceTasks
 from schema.types import Info
@@ -91,8 +91,7 @@ class Healthspace:
             query = query.filter(status=status)
         if search and search.strip():
             query = query.filter(member_search(search.strip()))
-        query = query.order_by("account__last_name", "account__first_name", "id")
-        return await paginate(query, first, after, Member.from_row)
+        return await paginate(ordered_by_name(query), first, after, Member.from_row)
 
     @strawberry.field(
         description="Invitations, newest first; filter by status (a pending one past its expiry "

@@ -23,7 +23,7 @@ from permissions.scopes import Scope, parse_id
 from schema.connections import my_clients
 from schema.invitations import MANAGED_WITH, Invitation, status_filter
 from schema.join_requests import JoinRequest
-from schema.members import Member
+from schema.members import Member, ordered_by_name
 from schema.pagination import Page, paginate
 from schema.task_sources import clients_with_tasks, task_sources
 from schema.types import Info
@@ -54,14 +54,12 @@ def unconnected_clients(healthspace_id: uuid.UUID) -> QuerySet[models.Member]:
     connected = models.Connection.filter(
         healthspace_id=healthspace_id, current_key__not_isnull=True
     ).values("client_id")
-    return (
+    return ordered_by_name(
         models.Member.filter(
             healthspace_id=healthspace_id,
             kind=models.MemberKind.CLIENT,
             status=models.MemberStatus.ACTIVE,
-        )
-        .exclude(id__in=Subquery(connected))
-        .order_by("account__last_name", "account__first_name", "id")
+        ).exclude(id__in=Subquery(connected))
     )
 
 

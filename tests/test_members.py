@@ -751,3 +751,20 @@ async def test_members_filter_by_status(administrator, clinician, client, health
 DEACTIVATE_FOR_STATUS = """
 mutation($memberId: ID!) { deactivateMember(memberId: $memberId) { errors { code } } }
 """
+
+
+MEMBER_SURNAMES = """
+query($id: ID!) { healthspace(id: $id) { members(kind: CLIENT) { nodes { lastName } } } }
+"""
+
+
+async def test_members_are_listed_by_surname_ignoring_case(
+    people: People, administrator: Person, healthspace: models.Healthspace
+) -> None:
+    for surname in ("Smit", "de Vries", "Aalders", "bakker"):
+        await people.client(healthspace, last_name=surname)
+
+    result = await administrator.data(MEMBER_SURNAMES, id=str(healthspace.id))
+
+    surnames = [node["lastName"] for node in result["healthspace"]["members"]["nodes"]]
+    assert surnames == ["Aalders", "bakker", "de Vries", "Smit"]
