@@ -2,17 +2,19 @@
 
 Each raises its own coded error: UNAUTHENTICATED when nobody is signed in, NOT_FOUND for a
 Healthspace (or object) that does not exist or that the viewer is not a member of (the same
-answer, so it never hints at what exists elsewhere), FORBIDDEN for a member who may not do this.
+answer, so it never hints at what exists elsewhere), FORBIDDEN for a member who may not do this
+(and that refusal is written to the audit log).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 import models
+from permissions.audit import record_event
 from permissions.errors import Forbidden, NotFound, Unauthenticated
 from permissions.objects import can_see_healthspace
 from permissions.roles import Permission
@@ -54,6 +56,20 @@ class _InHealthspace(BasePermission):
             raise NotFound()
         return member
 
+    async def refuse(
+        self, info: Info, member: models.Member, message: str | None = None
+    ) -> NoReturn:
+        """FORBIDDEN, with an audit line: a member trying what their roles do not allow."""
+        await record_event(
+            info.context.viewer,
+            "ACCESS_DENIED",
+            healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+            actor=member,
+            outcome=models.AuditOutcome.DENIED,
+            details={"field": f"{info.path.typename}.{info.field_name}"},
+        )
+        raise Forbidden(message)
+
 
 class IsMember(_InHealthspace):
     """An active member, client or staff."""
@@ -69,7 +85,7 @@ class IsStaff(_InHealthspace):
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         member = await self.membership(source, info, kwargs)
         if member.kind != models.MemberKind.STAFF:
-            raise Forbidden()
+            await self.refuse(info, member)
         return True
 
 
@@ -83,7 +99,7 @@ class HasPermission(_InHealthspace):
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         member = await self.membership(source, info, kwargs)
         if not self.permissions & member_permissions(member):
-            raise Forbidden()
+            await self.refuse(info, member)
         return True
 
 
@@ -101,11 +117,13 @@ class MayChangeConnections(_InHealthspace):
         if Permission.MANAGE_CONNECTIONS in allowed:
             return True
         if Permission.MANAGE_OWN_CONNECTIONS not in allowed:
-            raise Forbidden(
-                "You may not change these connections. Ask an assistant or administrator."
+            await self.refuse(
+                info,
+                member,
+                "You may not change these connections. Ask an assistant or administrator.",
             )
         if parse_id(kwargs.get(self.own)) != member.id:
-            raise Forbidden("You may only connect or disconnect yourself.")
+            await self.refuse(info, member, "You may only connect or disconnect yourself.")
         return True
 
 

@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
+from permissions.audit import record_event
 from permissions.guards import Public, guard
 from permissions.passwords import hash_password, verify_password
 from permissions.roles import Role
@@ -19,7 +20,6 @@ from permissions.scopes import parse_id
 from permissions.tokens import hash_token
 from permissions.viewer import Viewer
 from resolvers.accounts import require_password, start_session
-from resolvers.audit import record_event
 from resolvers.connections import connect
 from resolvers.invitations import inviter_names
 from resolvers.members import add_member

@@ -10,10 +10,10 @@ from tortoise.transactions import in_transaction
 
 import models
 from mailer import messages, outbox
+from permissions.audit import record_event
 from permissions.guards import IsAuthenticated, Public, guard
 from permissions.passwords import hash_password, password_problem, verify_password
 from permissions.tokens import hash_token, new_token
-from resolvers.audit import record_event
 from resolvers.mutations import returns_errors
 from resolvers.validation import MAX_NAME_LENGTH, checked_date_of_birth, require_email, require_text
 from schema.accounts import (

@@ -13,9 +13,9 @@ from tortoise.transactions import in_transaction
 
 import models
 from mailer import outbox
+from permissions.audit import record_event
 from permissions.passwords import hash_password, password_problem
 from permissions.roles import Permission, Role
-from resolvers.audit import record_event
 from resolvers.invitations import SYSTEM_INVITER, accept_link, invitation_message, new_invitation
 from resolvers.members import add_member
 from resolvers.validation import normalized_email

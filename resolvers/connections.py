@@ -17,11 +17,11 @@ from tortoise.transactions import in_transaction
 import models
 from mailer import messages, outbox
 from mailer.messages import Message
+from permissions.audit import record_event
 from permissions.guards import MayChangeConnections, guard
 from permissions.roles import Role
 from permissions.scopes import healthspace_of, parse_id
 from permissions.viewer import Viewer
-from resolvers.audit import record_event
 from resolvers.mutations import returns_errors
 from schema.connections import Connection, ConnectionPayload, SetConnectionsPayload
 from schema.errors import ErrorCode, Rejected

@@ -7,11 +7,11 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 import models
+from permissions.audit import record_event
 from permissions.guards import HasPermission, IsAuthenticated, guard
 from permissions.objects import can_see_healthspace
 from permissions.roles import Permission
 from permissions.scopes import healthspace_argument, parse_id
-from resolvers.audit import record_event
 from resolvers.mutations import returns_errors
 from resolvers.validation import MAX_NAME_LENGTH, require_text
 from schema.errors import ErrorCode, Rejected

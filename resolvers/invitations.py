@@ -17,13 +17,13 @@ from tortoise.transactions import in_transaction
 import models
 from mailer import messages, outbox
 from mailer.messages import Message
+from permissions.audit import record_event
 from permissions.errors import Forbidden
 from permissions.guards import HasPermission, guard
 from permissions.roles import Permission, Role
 from permissions.scopes import healthspace_argument, healthspace_of, parse_id
 from permissions.tokens import hash_token, new_token
 from permissions.viewer import Viewer
-from resolvers.audit import record_event
 from resolvers.members import check_grants, check_roles
 from resolvers.mutations import returns_errors
 from resolvers.validation import (

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 import models
 from mailer import messages, outbox
+from permissions.audit import record_event
 from permissions.guards import (
     CanFindHealthspace,
     HasPermission,
@@ -22,7 +23,6 @@ from permissions.guards import (
 )
 from permissions.roles import Permission
 from permissions.scopes import healthspace_argument, healthspace_of, parse_id
-from resolvers.audit import record_event
 from resolvers.members import add_member
 from resolvers.mutations import returns_errors
 from resolvers.validation import MAX_NOTE_LENGTH, require_text

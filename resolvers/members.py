@@ -11,11 +11,11 @@ import strawberry
 from tortoise.transactions import in_transaction
 
 import models
+from permissions.audit import record_event
 from permissions.guards import HasPermission, IsAuthenticated, IsMember, guard
 from permissions.objects import can_see_member
 from permissions.roles import GRANTABLE, Permission, Role
 from permissions.scopes import healthspace_argument, healthspace_of, parse_id
-from resolvers.audit import record_event
 from resolvers.mutations import returns_errors
 from resolvers.validation import require_text
 from schema.enums import Permission as PermissionEnum

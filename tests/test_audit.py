@@ -153,3 +153,22 @@ async def test_a_rule_that_rolls_back_rolls_back_its_audit_line(administrator: P
 
     assert [e["code"] for e in result["deactivateMember"]["errors"]] == ["LAST_ADMINISTRATOR"]
     assert await models.AuditEvent.filter(action="MEMBER_DEACTIVATED").count() == 0
+
+
+async def test_a_refused_call_by_a_member_is_audited_as_denied(
+    administrator: Person, clinician: Person, healthspace: models.Healthspace
+) -> None:
+    assert administrator.member is not None and clinician.member is not None
+
+    result = await clinician(
+        DEACTIVATE_MEMBER.replace("DeactivateMember", "Attempt"), memberId=administrator.id
+    )
+
+    assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    [event] = await models.AuditEvent.filter(action="ACCESS_DENIED")
+    assert event.outcome == models.AuditOutcome.DENIED
+    assert event.actor_member_id == clinician.member.id
+    assert event.healthspace_id == healthspace.id
+    assert event.details == {"field": "Mutation.deactivateMember"}
+    assert event.ip_address == CLIENT_ADDRESS
+    assert (await models.Member.get(id=administrator.member.id)).status == "ACTIVE"

@@ -1,4 +1,5 @@
-"""Writing audit events: every membership, role, sign-in, invitation and connection change."""
+"""Writing audit events: every membership, role, sign-in, invitation and connection change, and
+every call the permission layer refuses."""
 
 from __future__ import annotations
 
