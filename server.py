@@ -20,6 +20,8 @@ import orjson
 import strawberry
 from graphql import GraphQLError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
@@ -60,6 +62,8 @@ class Environment:
     # How often the lifespan tasks look for due mail and due invitation reminders.
     relay_interval: float = 1.0
     reminder_interval: float = 300.0
+    # Browser front ends on these origins may call the API (with the session cookie).
+    cors_origins: tuple[str, ...] = ()
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -97,6 +101,17 @@ def _number(
 
 
 _SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    origins = tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
+            raise ConfigurationError(
+                f"CARESPACE_CORS_ORIGINS lists origins like https://app.example.org, not {origin!r}"
+            )
+    return origins
 
 
 def environment_from(env: Mapping[str, str]) -> Environment:
@@ -138,6 +153,7 @@ def environment_from(env: Mapping[str, str]) -> Environment:
     if backend == "smtp" and not env.get("CARESPACE_SMTP_HOST"):
         raise ConfigurationError("CARESPACE_SMTP_HOST is required when CARESPACE_MAIL_BACKEND=smtp")
     return Environment(
+        cors_origins=_origins(env.get("CARESPACE_CORS_ORIGINS") or ""),
         database_url=database_url,
         settings=settings,
         mail=mail,
@@ -217,8 +233,21 @@ def create_app(environment: Environment, *, lifespan_tasks: bool = True) -> Star
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
+    middleware = []
+    if environment.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(environment.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                allow_credentials=True,
+                max_age=600,
+            )
+        )
     return Starlette(
         routes=[Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)],
+        middleware=middleware,
         lifespan=lifespan,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 
@@ -18,7 +18,6 @@ class Settings:
     session_cookie: str = "carespace_session"
     # Least time between two sends of one invitation by hand ("resend").
     resend_interval: timedelta = timedelta(minutes=5)
-    extra: dict[str, str] = field(default_factory=dict)
 
     def link(self, path: str) -> str:
         return self.public_url.rstrip("/") + path

@@ -122,6 +122,8 @@ def test_database_urls_of_supported_databases_are_accepted(url: str) -> None:
         ({"CARESPACE_SESSION_HOURS": "-1"}, "CARESPACE_SESSION_HOURS"),
         ({"CARESPACE_SESSION_HOURS": "0"}, "CARESPACE_SESSION_HOURS"),
         ({"CARESPACE_MAIL_BACKEND": "sendmail"}, "CARESPACE_MAIL_BACKEND"),
+        ({"CARESPACE_CORS_ORIGINS": "*"}, "CARESPACE_CORS_ORIGINS"),
+        ({"CARESPACE_CORS_ORIGINS": "https://app.example.org/login"}, "CARESPACE_CORS_ORIGINS"),
         ({"CARESPACE_MAIL_BACKEND": "smtp"}, "CARESPACE_SMTP_HOST"),
         (
             {
@@ -202,3 +204,54 @@ async def test_production_serves_neither_graphiql_nor_introspection(db: str) -> 
     assert page.status_code >= 400
     assert introspection.json()["data"] is None
     assert "introspection" in introspection.json()["errors"][0]["message"].lower()
+
+
+async def test_listed_browser_origins_may_call_the_api_with_their_cookie(db: str) -> None:
+    environment = environment_from(
+        {"CARESPACE_CORS_ORIGINS": "https://app.example.org, http://localhost:5173"}
+    )
+    assert environment.cors_origins == ("https://app.example.org", "http://localhost:5173")
+    app = create_app(
+        Environment(database_url=db, cors_origins=environment.cors_origins), lifespan_tasks=False
+    )
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://carespace.test"
+    ) as web:
+        listed = await web.options(
+            "/graphql", headers={"Origin": "https://app.example.org", **preflight}
+        )
+        other = await web.options(
+            "/graphql", headers={"Origin": "https://evil.example", **preflight}
+        )
+        answer = await web.post(
+            "/graphql",
+            json={"query": "{ viewer { id } }"},
+            headers={"Origin": "http://localhost:5173"},
+        )
+
+    assert listed.status_code == 200
+    assert listed.headers["access-control-allow-origin"] == "https://app.example.org"
+    assert listed.headers["access-control-allow-credentials"] == "true"
+    assert other.status_code == 400
+    assert "access-control-allow-origin" not in other.headers
+    assert answer.json() == {"data": {"viewer": None}}
+    assert answer.headers["access-control-allow-origin"] == "http://localhost:5173"
+
+
+async def test_without_listed_origins_no_cross_origin_headers_are_sent(db: str) -> None:
+    app = create_app(Environment(database_url=db), lifespan_tasks=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://carespace.test"
+    ) as web:
+        answer = await web.post(
+            "/graphql",
+            json={"query": "{ viewer { id } }"},
+            headers={"Origin": "https://app.example.org"},
+        )
+
+    assert answer.json() == {"data": {"viewer": None}}
+    assert "access-control-allow-origin" not in answer.headers
