@@ -46,16 +46,19 @@ def require_password(password: str, field: str = "password") -> str:
 
 async def start_session(context: Context, account: models.Account) -> str:
     """Open a session: the token is returned once (for `Authorization: Bearer`) and also set
-    as an HttpOnly SameSite cookie for browsers and GraphiQL."""
+    as an HttpOnly SameSite cookie for browsers and GraphiQL. The rest of this request is
+    answered as the signed-in account."""
     settings = context.settings
     token = new_token()
-    await models.Session.create(
+    context.viewer.session = await models.Session.create(
         account=account,
         token_hash=hash_token(token),
         expires_at=datetime.now(UTC) + settings.session_lifetime,
         ip_address=context.viewer.ip_address,
         user_agent=context.viewer.user_agent,
     )
+    context.viewer.account = account
+    context.viewer.forget_memberships()
     response = context.response
     if response is not None and hasattr(response, "set_cookie"):
         response.set_cookie(

@@ -69,7 +69,24 @@ class Member(PersonFields):
         from schema.connections import Connection
 
         rows = await info.context.loaders.current_connections.load(self.row.id)
+        if not await self._seen_in_full(info):
+            # A client looking at their clinician sees only the connection with themselves,
+            # never the clinician's other clients.
+            mine = await info.context.viewer.member_of(self.row.healthspace_id)  # type: ignore[attr-defined]
+            rows = [row for row in rows if mine is not None and row.client_id == mine.id]  # type: ignore[attr-defined]
         return [Connection.from_row(row) for row in rows]
+
+    @strawberry.field
+    async def date_of_birth(self, info: Info) -> dt.date | None:
+        """Shown to the member themselves and to staff; a client does not see a clinician's."""
+        if not await self._seen_in_full(info):
+            return None
+        return (await self._account(info)).date_of_birth
+
+    async def _seen_in_full(self, info: Info) -> bool:
+        """Staff of this Healthspace and the member themselves see everything about a member."""
+        mine = await info.context.viewer.member_of(self.row.healthspace_id)  # type: ignore[attr-defined]
+        return mine is not None and (mine.kind == models.MemberKind.STAFF or mine.id == self.row.id)
 
     @strawberry.field(
         description="Whether the viewer has a current connection with this member: a staff "

@@ -4,6 +4,7 @@ every connection meets, the mail the client gets and the audit trail."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -548,3 +549,49 @@ async def test_a_client_sees_the_clinicians_they_are_connected_to(
     assert seen["healthspace"]["viewerMember"]["connections"] == [
         {"staff": {"id": clinician.id, "firstName": "Clara", "connectedToViewer": True}}
     ]
+
+
+CLIENT_LOOKS_AT_CLINICIANS = """
+query($id: ID!) {
+  healthspace(id: $id) {
+    viewerMember {
+      connections {
+        staff { lastName dateOfBirth connections { client { id lastName email } } }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_a_client_never_sees_their_clinicians_other_clients(
+    people: People,
+    assistant: Person,
+    clinician: Person,
+    client: Person,
+    healthspace: models.Healthspace,
+) -> None:
+    other_client = await people.client(healthspace, last_name="Private")
+    for person in (client, other_client):
+        await assistant.data(ADD_CONNECTION, clientId=person.id, staffId=clinician.id)
+    assert clinician.account is not None
+    clinician.account.date_of_birth = dt.date(1980, 1, 2)
+    await clinician.account.save()
+
+    seen = await client.data(CLIENT_LOOKS_AT_CLINICIANS, id=str(healthspace.id))
+
+    [link] = seen["healthspace"]["viewerMember"]["connections"]
+    assert link["staff"]["lastName"] == "Clinic"
+    assert link["staff"]["dateOfBirth"] is None
+    assert link["staff"]["connections"] == [
+        {"client": {"id": client.id, "lastName": "Client", "email": client.email}}
+    ]
+    as_staff = await assistant.data(
+        "query($id: ID!) { member(id: $id) { dateOfBirth connections { client { id } } } }",
+        id=clinician.id,
+    )
+    assert as_staff["member"]["dateOfBirth"] == "1980-01-02"
+    assert {c["client"]["id"] for c in as_staff["member"]["connections"]} == {
+        client.id,
+        other_client.id,
+    }
