@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 from tortoise.contrib.starlette import RegisterTortoise
@@ -39,6 +39,7 @@ from permissions.sessions import bearer_token, session_for_token
 from permissions.viewer import Viewer
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES
 from schema.context import Context
+from schema.loaders import Loaders
 from schema.settings import Settings
 
 log = logging.getLogger("carespace")
@@ -183,10 +184,40 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    extensions: list[Any] = [lambda: MaskErrors(should_mask_error=_should_mask)]
+    extensions: list[Any] = [
+        FreshViewerPerOperation,
+        lambda: MaskErrors(should_mask_error=_should_mask),
+    ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     return Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+async def viewer_for(request: Request | WebSocket, settings: Settings) -> Viewer:
+    """Who is asking: the live session behind the bearer token or the session cookie."""
+    token = bearer_token(request.headers.get("authorization")) or request.cookies.get(
+        settings.session_cookie
+    )
+    session = await session_for_token(token)
+    return Viewer(
+        account=session.account if session else None,
+        session=session,
+        ip_address=request.client.host if request.client else None,
+        user_agent=(request.headers.get("user-agent") or "")[:300] or None,
+    )
+
+
+class FreshViewerPerOperation(SchemaExtension):
+    """A websocket keeps one context for as long as it is open, but every operation on it is a
+    request of its own: the session is looked up again (signed out, expired, closed account)
+    and memberships and loaders start empty, so a deactivation takes effect at once there too."""
+
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+        context = self.execution_context.context
+        if isinstance(context, Context) and isinstance(context.request, WebSocket):
+            context.viewer = await viewer_for(context.request, context.settings)
+            context.loaders = Loaders()
+        yield
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -201,16 +232,7 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        token = bearer_token(request.headers.get("authorization")) or request.cookies.get(
-            self.settings.session_cookie
-        )
-        session = await session_for_token(token)
-        viewer = Viewer(
-            account=session.account if session else None,
-            session=session,
-            ip_address=request.client.host if request.client else None,
-            user_agent=(request.headers.get("user-agent") or "")[:300] or None,
-        )
+        viewer = await viewer_for(request, self.settings)
         return Context(request=request, response=response, settings=self.settings, viewer=viewer)
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]

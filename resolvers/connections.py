@@ -12,6 +12,7 @@ from typing import Any
 
 import strawberry
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 import models
@@ -181,6 +182,41 @@ class ConnectionMail:
         letters = self.messages()
         if letters:
             await outbox.enqueue_many(letters)
+
+
+def _still_allowed(member: models.Member, connection: models.Connection) -> bool:
+    """Whether the member's kind and roles still allow this current connection of theirs: a
+    client on the client side, a staff member with the clinician role on the staff side."""
+    if member.kind == models.MemberKind.CLIENT:
+        return connection.client_id == member.id  # type: ignore[attr-defined]
+    return connection.staff_id == member.id and Role.CLINICIAN.value in member.roles  # type: ignore[attr-defined]
+
+
+async def end_disallowed_connections(
+    viewer: Viewer | None, member: models.Member, *, ended_by: models.Member | None
+) -> list[models.Connection]:
+    """End the member's current connections that their (new) kind or roles no longer allow, e.g.
+    a clinician who lost the role, or a former clinician who comes back as a client (call inside
+    a transaction). They stay as history, and each client is mailed as for any ended one."""
+    rows = await models.Connection.filter(
+        Q(client_id=member.id) | Q(staff_id=member.id), current_key__not_isnull=True
+    )
+    ending = [row for row in rows if not _still_allowed(member, row)]
+    if not ending:
+        return []
+    ids = {row.client_id for row in ending} | {row.staff_id for row in ending}  # type: ignore[attr-defined]
+    found = {
+        row.id: row
+        for row in await models.Member.filter(id__in=list(ids)).select_related("account")
+    }
+    mail = ConnectionMail(await models.Healthspace.get(id=member.healthspace_id))  # type: ignore[attr-defined]
+    ended = []
+    for row in ending:
+        client, staff = found[row.client_id], found[row.staff_id]  # type: ignore[attr-defined]
+        ended.append(await disconnect(viewer, client, staff, ended_by=ended_by))
+        mail.disconnected(client, staff)
+    await mail.send()
+    return ended
 
 
 def _pair_of(member: models.Member, other: models.Member) -> tuple[models.Member, models.Member]:

@@ -16,6 +16,7 @@ from permissions.guards import HasPermission, IsAuthenticated, IsMember, guard
 from permissions.objects import can_see_member
 from permissions.roles import GRANTABLE, Permission, Role
 from permissions.scopes import healthspace_argument, healthspace_of, parse_id
+from resolvers.connections import end_disallowed_connections
 from resolvers.mutations import returns_errors
 from resolvers.validation import require_text
 from schema.enums import Permission as PermissionEnum
@@ -104,6 +105,9 @@ async def add_member(
         existing.deactivated_at = None
         existing.identification_number = identification_number or existing.identification_number
         await existing.save()
+        # Coming back as another kind, or without the clinician role, ends what no longer fits:
+        # a former clinician rejoining as a client must not see their old clients.
+        await end_disallowed_connections(None, existing, ended_by=None)
         return existing
     return await models.Member.create(
         account=account,
@@ -191,11 +195,14 @@ class Mutation:
                 p for p in member.granted_permissions if GRANTABLE[Permission(p)].value in new_roles
             ]
             await member.save(update_fields=["roles", "granted_permissions"])
+            actor = await viewer.member_of(member.healthspace_id)  # type: ignore[attr-defined]
+            # Without the clinician role their connections end (kept as history).
+            await end_disallowed_connections(viewer, member, ended_by=actor)
             await record_event(
                 viewer,
                 "MEMBER_ROLES_CHANGED",
                 healthspace_id=member.healthspace_id,
-                actor=await viewer.member_of(member.healthspace_id),
+                actor=actor,
                 subject_id=member.id,
                 details={"before": before, "after": new_roles},
             )  # type: ignore[attr-defined]

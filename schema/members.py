@@ -69,6 +69,10 @@ class Member(PersonFields):
         from schema.connections import Connection
 
         rows = await info.context.loaders.current_connections.load(self.row.id)
+        # Only the side this member is on now: a connection left from when they were of the
+        # other kind (a former clinician who came back as a client) is not theirs to show.
+        own_side = "client_id" if self.row.kind == models.MemberKind.CLIENT else "staff_id"
+        rows = [row for row in rows if getattr(row, own_side) == self.row.id]
         if not await self._seen_in_full(info):
             # A client looking at their clinician sees only the connection with themselves,
             # never the clinician's other clients.
