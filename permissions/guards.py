@@ -17,9 +17,22 @@ import models
 from permissions.audit import record_event
 from permissions.errors import Forbidden, NotFound, Unauthenticated
 from permissions.objects import can_see_healthspace
-from permissions.roles import Permission
+from permissions.roles import INVITE_PERMISSION, Permission
 from permissions.scopes import Scope, parse_id
 from permissions.viewer import Viewer, member_permissions
+
+
+async def _refuse(info: Info, member: models.Member, message: str | None = None) -> NoReturn:
+    """FORBIDDEN, with an audit line: a member trying what their roles do not allow."""
+    await record_event(
+        info.context.viewer,
+        "ACCESS_DENIED",
+        healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+        actor=member,
+        outcome=models.AuditOutcome.DENIED,
+        details={"field": f"{info.path.typename}.{info.field_name}"},
+    )
+    raise Forbidden(message)
 
 
 def _signed_in(info: Info) -> Viewer:
@@ -56,20 +69,6 @@ class _InHealthspace(BasePermission):
             raise NotFound()
         return member
 
-    async def refuse(
-        self, info: Info, member: models.Member, message: str | None = None
-    ) -> NoReturn:
-        """FORBIDDEN, with an audit line: a member trying what their roles do not allow."""
-        await record_event(
-            info.context.viewer,
-            "ACCESS_DENIED",
-            healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
-            actor=member,
-            outcome=models.AuditOutcome.DENIED,
-            details={"field": f"{info.path.typename}.{info.field_name}"},
-        )
-        raise Forbidden(message)
-
 
 class IsMember(_InHealthspace):
     """An active member, client or staff."""
@@ -85,7 +84,7 @@ class IsStaff(_InHealthspace):
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         member = await self.membership(source, info, kwargs)
         if member.kind != models.MemberKind.STAFF:
-            await self.refuse(info, member)
+            await _refuse(info, member)
         return True
 
 
@@ -99,7 +98,7 @@ class HasPermission(_InHealthspace):
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         member = await self.membership(source, info, kwargs)
         if not self.permissions & member_permissions(member):
-            await self.refuse(info, member)
+            await _refuse(info, member)
         return True
 
 
@@ -117,13 +116,33 @@ class MayChangeConnections(_InHealthspace):
         if Permission.MANAGE_CONNECTIONS in allowed:
             return True
         if Permission.MANAGE_OWN_CONNECTIONS not in allowed:
-            await self.refuse(
+            await _refuse(
                 info,
                 member,
                 "You may not change these connections. Ask an assistant or administrator.",
             )
         if parse_id(kwargs.get(self.own)) != member.id:
-            await self.refuse(info, member, "You may only connect or disconnect yourself.")
+            await _refuse(info, member, "You may only connect or disconnect yourself.")
+        return True
+
+
+class MayHandleInvitation(BasePermission):
+    """Staff who may invite the kind of member that the invitation named by the argument `id`
+    is for: INVITE_CLIENTS for a client invitation, INVITE_STAFF for a staff one."""
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = _signed_in(info)
+        invitation_id = parse_id(kwargs.get("id"))
+        rows = (
+            await models.Invitation.filter(id=invitation_id).values("healthspace_id", "kind")
+            if invitation_id
+            else []
+        )
+        member = await viewer.member_of(rows[0]["healthspace_id"]) if rows else None
+        if member is None:
+            raise NotFound()
+        if INVITE_PERMISSION[rows[0]["kind"]] not in member_permissions(member):
+            await _refuse(info, member)
         return True
 
 

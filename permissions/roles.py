@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from enum import StrEnum
 
 
@@ -55,6 +55,18 @@ GRANTABLE: dict[Permission, Role] = {
     Permission.INVITE_CLIENTS: Role.CLINICIAN,
     Permission.MANAGE_OWN_CONNECTIONS: Role.CLINICIAN,
 }
+
+
+# The permission that handles invitations of each kind of member (MemberKind values).
+INVITE_PERMISSION: dict[str, Permission] = {
+    "CLIENT": Permission.INVITE_CLIENTS,
+    "STAFF": Permission.INVITE_STAFF,
+}
+
+
+def invitation_kinds(permissions: Collection[Permission]) -> list[str]:
+    """The kinds of invitation (MemberKind values) a holder of `permissions` may see and handle."""
+    return [kind for kind, needed in INVITE_PERMISSION.items() if needed in permissions]
 
 
 def permissions_of(roles: Iterable[str], granted: Iterable[str]) -> frozenset[Permission]:

@@ -18,10 +18,9 @@ import models
 from mailer import messages, outbox
 from mailer.messages import Message
 from permissions.audit import record_event
-from permissions.errors import Forbidden
-from permissions.guards import HasPermission, guard
+from permissions.guards import HasPermission, MayHandleInvitation, guard
 from permissions.roles import Permission, Role
-from permissions.scopes import healthspace_argument, healthspace_of, parse_id
+from permissions.scopes import healthspace_argument, parse_id
 from permissions.tokens import hash_token, new_token
 from permissions.viewer import Viewer
 from resolvers.members import check_grants, check_roles
@@ -35,7 +34,6 @@ from resolvers.validation import (
 )
 from schema.errors import ErrorCode, Rejected
 from schema.invitations import (
-    MANAGED_WITH,
     Invitation,
     InvitationPayload,
     InviteClientInput,
@@ -50,8 +48,6 @@ from schema.types import Info
 MAX_IDENTIFICATION_NUMBER_LENGTH = 50
 # Who the mail names as inviter when nobody in the Healthspace invited (the command line).
 SYSTEM_INVITER = "Carespace"
-
-invitation_scope = healthspace_of(models.Invitation, "id")
 
 
 def pending_key(healthspace_id: uuid.UUID | str, email: str) -> str:
@@ -335,16 +331,6 @@ async def clinicians_to_connect(
 # --- handling one invitation ---------------------------------------------------------------
 
 
-async def _handled_invitation(info: Info, invitation_id: strawberry.ID) -> models.Invitation:
-    """The invitation the guard let through, when the viewer may handle its kind: client
-    invitations need INVITE_CLIENTS, staff ones INVITE_STAFF."""
-    row = await models.Invitation.get(id=parse_id(invitation_id))
-    allowed = await info.context.viewer.permissions_in(row.healthspace_id)  # type: ignore[attr-defined]
-    if MANAGED_WITH[models.MemberKind(row.kind)] not in allowed:
-        raise Forbidden()
-    return row
-
-
 def _refuse_unless_pending(row: models.Invitation, now: datetime) -> None:
     status = effective_status(row, now)
     if status != models.InvitationStatus.PENDING:
@@ -438,13 +424,7 @@ class Mutation:
         return InviteStaffPayload(invitation=Invitation.from_row(invitation))
 
     @strawberry.mutation(
-        extensions=[
-            guard(
-                HasPermission(
-                    Permission.INVITE_CLIENTS, Permission.INVITE_STAFF, scope=invitation_scope
-                )
-            )
-        ],
+        extensions=[guard(MayHandleInvitation())],
         description="Send a pending invitation again with a new link (the old link stops "
         "working) and a renewed expiry. At most once per resend interval.",
     )
@@ -453,7 +433,7 @@ class Mutation:
         viewer = info.context.viewer
         settings = info.context.settings
         now = datetime.now(UTC)
-        row = await _handled_invitation(info, id)
+        row = await models.Invitation.get(id=parse_id(id))
         _refuse_unless_pending(row, now)
         rate_limited = Rejected(
             ErrorCode.RATE_LIMITED,
@@ -509,20 +489,14 @@ class Mutation:
         return InvitationPayload(invitation=Invitation.from_row(row))
 
     @strawberry.mutation(
-        extensions=[
-            guard(
-                HasPermission(
-                    Permission.INVITE_CLIENTS, Permission.INVITE_STAFF, scope=invitation_scope
-                )
-            )
-        ],
+        extensions=[guard(MayHandleInvitation())],
         description="Withdraw a pending invitation: its link stops working at once.",
     )
     @returns_errors(InvitationPayload)
     async def withdraw_invitation(self, info: Info, id: strawberry.ID) -> InvitationPayload:
         viewer = info.context.viewer
         now = datetime.now(UTC)
-        row = await _handled_invitation(info, id)
+        row = await models.Invitation.get(id=parse_id(id))
         _refuse_unless_pending(row, now)
         async with in_transaction():
             if not await _leave_pending(row.id, models.InvitationStatus.WITHDRAWN, now):

@@ -10,10 +10,10 @@ import strawberry
 import models
 from permissions.errors import BadUserInput
 from permissions.guards import HasPermission, guard
-from permissions.roles import Permission
+from permissions.roles import Permission, invitation_kinds
 from permissions.scopes import healthspace_argument, parse_id
 from resolvers.validation import normalized_email
-from schema.invitations import MANAGED_WITH, Invitation, effective_status, status_filter
+from schema.invitations import Invitation, effective_status, status_filter
 from schema.members import Member
 from schema.tasks import MemberLookup, MemberLookupAdvice, MemberLookupStatus
 from schema.types import Info
@@ -107,9 +107,8 @@ class Query:
             healthspace_id=healthspace, account__email=address
         ).select_related("account")
         allowed = await viewer.permissions_in(healthspace)  # type: ignore[arg-type]
-        kinds = [kind.value for kind, needed in MANAGED_WITH.items() if needed in allowed]
         invitations = models.Invitation.filter(
-            healthspace_id=healthspace, email=address, kind__in=kinds
+            healthspace_id=healthspace, email=address, kind__in=invitation_kinds(allowed)
         )
         invitation = (
             await invitations.filter(

@@ -20,7 +20,3 @@ class Context:
     settings: Settings
     viewer: Viewer
     loaders: Loaders = field(default_factory=Loaders)
-
-    @property
-    def ip_address(self) -> str | None:
-        return self.viewer.ip_address

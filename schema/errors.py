@@ -37,7 +37,6 @@ class ErrorCode(StrEnum):
     ALREADY_REQUESTED = "ALREADY_REQUESTED"
     EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
     EMAIL_MISMATCH = "EMAIL_MISMATCH"
-    NOT_FINDABLE = "NOT_FINDABLE"
     RATE_LIMITED = "RATE_LIMITED"
     ROSTER_TOO_LONG = "ROSTER_TOO_LONG"
 
@@ -56,9 +55,3 @@ class Rejected(Exception):
     def __init__(self, code: ErrorCode, message: str, field: Sequence[str] | None = None) -> None:
         super().__init__(message)
         self.errors = [UserError(field=list(field) if field else None, code=code, message=message)]
-
-    @classmethod
-    def many(cls, errors: list[UserError]) -> Rejected:
-        rejected = cls(errors[0].code, errors[0].message, errors[0].field)
-        rejected.errors = errors
-        return rejected

@@ -11,7 +11,7 @@ import strawberry
 from tortoise.expressions import Q
 
 import models
-from permissions.roles import Permission as PermissionName
+from permissions.roles import invitation_kinds
 from schema.enums import InvitationStatus, MemberKind, Permission, Role
 from schema.errors import UserError
 from schema.members import Member
@@ -51,13 +51,6 @@ def masked_email(email: str) -> str:
     return f"{local[0]}***{local[-1]}@{domain}"
 
 
-# Who may see and handle which invitations.
-MANAGED_WITH: dict[models.MemberKind, PermissionName] = {
-    models.MemberKind.CLIENT: PermissionName.INVITE_CLIENTS,
-    models.MemberKind.STAFF: PermissionName.INVITE_STAFF,
-}
-
-
 async def invitations_page(
     info: Info,
     healthspace_id: object,
@@ -69,8 +62,9 @@ async def invitations_page(
     """A Healthspace's invitations, newest first: client invitations for those who may invite
     clients, staff invitations for those who may invite staff."""
     allowed = await info.context.viewer.permissions_in(healthspace_id)  # type: ignore[arg-type]
-    kinds = [managed.value for managed, needed in MANAGED_WITH.items() if needed in allowed]
-    query = models.Invitation.filter(healthspace_id=healthspace_id, kind__in=kinds)
+    query = models.Invitation.filter(
+        healthspace_id=healthspace_id, kind__in=invitation_kinds(allowed)
+    )
     if kind is not None:
         query = query.filter(kind=kind.value)
     if status is not None:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from strawberry.dataloader import DataLoader
+from tortoise.expressions import Q
 from tortoise.models import Model
 
 import models
@@ -25,11 +26,9 @@ def _by_id(model: type[Model], *related: str) -> Callable[[list[uuid.UUID]], Awa
 
 
 async def _current_connections(member_ids: list[uuid.UUID]) -> list[list[models.Connection]]:
-    rows = (
-        await models.Connection.filter(ended_at=None, current_key__not_isnull=True)
-        .filter(_either_side(member_ids))
-        .order_by("created_at")
-    )
+    rows = await models.Connection.filter(
+        Q(client_id__in=member_ids) | Q(staff_id__in=member_ids), current_key__not_isnull=True
+    ).order_by("created_at")
     grouped: dict[uuid.UUID, list[models.Connection]] = defaultdict(list)
     for row in rows:
         grouped[row.client_id].append(row)  # type: ignore[attr-defined]
@@ -43,12 +42,6 @@ async def _connected_pairs(keys: list[str]) -> list[bool]:
         await models.Connection.filter(current_key__in=keys).values_list("current_key", flat=True)
     )
     return [key in current for key in keys]
-
-
-def _either_side(member_ids: Sequence[uuid.UUID]) -> Any:
-    from tortoise.expressions import Q
-
-    return Q(client_id__in=member_ids) | Q(staff_id__in=member_ids)
 
 
 class Loaders:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -15,7 +15,6 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
 T = TypeVar("T")
-Row = TypeVar("Row")
 
 
 @strawberry.type
@@ -71,16 +70,13 @@ async def paginate(
     queryset: QuerySet[Any],
     first: int | None,
     after: str | None,
-    to_node: Callable[[Any], T] | Callable[[list[Any]], Awaitable[list[T]]],
-    *,
-    batch: bool = False,
+    to_node: Callable[[Any], T],
 ) -> Page[T]:
-    """One page of `queryset` (already ordered), converted row by row or as a whole batch."""
+    """One page of `queryset` (already ordered), each row converted by `to_node`."""
     offset, limit = page_window(first, after)
     total = await queryset.count()
     rows = await queryset.offset(offset).limit(limit) if limit else []
-    nodes = await to_node(rows) if batch else [to_node(row) for row in rows]  # type: ignore[misc]
-    return make_page(nodes, offset, total)  # type: ignore[arg-type]
+    return make_page([to_node(row) for row in rows], offset, total)
 
 
 def empty_page() -> Page[Any]:

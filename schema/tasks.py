@@ -18,10 +18,10 @@ from tortoise.queryset import QuerySet
 
 import models
 from permissions.guards import HasPermission, IsStaff, guard
-from permissions.roles import Permission
+from permissions.roles import Permission, invitation_kinds
 from permissions.scopes import Scope, parse_id
 from schema.connections import my_clients
-from schema.invitations import MANAGED_WITH, Invitation, status_filter
+from schema.invitations import Invitation, status_filter
 from schema.join_requests import JoinRequest
 from schema.members import Member, ordered_by_name
 from schema.pagination import Page, paginate
@@ -74,11 +74,10 @@ def open_invitations(
 ) -> QuerySet[models.Invitation]:
     """Pending, unexpired invitations of the kinds the viewer may handle, soonest expiry first."""
     now = datetime.now(UTC)
-    kinds = [kind.value for kind, needed in MANAGED_WITH.items() if needed in allowed]
     query = models.Invitation.filter(
         status_filter(models.InvitationStatus.PENDING, now),
         healthspace_id=healthspace_id,
-        kind__in=kinds,
+        kind__in=invitation_kinds(allowed),
     )
     if expiring:
         query = query.filter(expires_at__lte=now + EXPIRING_WITHIN)
