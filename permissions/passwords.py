@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -42,11 +43,13 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-_DUMMY_HASH = _hasher.hash("carespace-dummy-password-1")
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("carespace-dummy-password-1")
 
 
 def _verify_dummy(password: str) -> None:
     try:
-        _hasher.verify(_DUMMY_HASH, password)
+        _hasher.verify(_dummy_hash(), password)
     except VerificationError:
         pass
