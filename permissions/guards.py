@@ -8,6 +8,7 @@ answer, so it never hints at what exists elsewhere), FORBIDDEN for a member who 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from strawberry.permission import BasePermission, PermissionExtension
@@ -20,6 +21,30 @@ from permissions.objects import can_see_healthspace
 from permissions.roles import INVITE_PERMISSION, Permission
 from permissions.scopes import Scope, parse_id
 from permissions.viewer import Viewer, member_permissions
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a guard looked up for one field: the acting member and, for object scopes, the
+    object it checked. The resolver reads it with `found(info)` instead of reading it again."""
+
+    member: models.Member | None = None
+    target: Any = None
+
+
+def _path_key(info: Info) -> str:
+    return ".".join(str(key) for key in info.path.as_list())
+
+
+def hand_over(info: Info, found_: Found) -> None:
+    """Keep what a guard found for this field (this path of this request)."""
+    info.context.guarded[_path_key(info)] = found_
+
+
+def found(info: Info) -> Found:
+    """What the guards of this field found; an empty `Found` when they looked nothing up."""
+    result: Found = info.context.guarded.get(_path_key(info), Found())
+    return result
 
 
 async def _refuse(info: Info, member: models.Member, message: str | None = None) -> NoReturn:
@@ -67,6 +92,7 @@ class _InHealthspace(BasePermission):
         member = await viewer.member_of(healthspace_id) if healthspace_id else None
         if member is None:
             raise NotFound()
+        hand_over(info, Found(member=member))
         return member
 
 

@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
+from domain.errors import DomainError, ErrorCode
 from permissions.audit import record_event
 from permissions.guards import Public, guard
 from permissions.passwords import hash_password, verify_password
@@ -30,7 +31,6 @@ from resolvers.validation import (
     require_text,
 )
 from schema.accounts import Account
-from schema.errors import ErrorCode, Rejected
 from schema.invitations import (
     AcceptInvitationInput,
     AcceptInvitationPayload,
@@ -47,20 +47,20 @@ from schema.types import Info
 def _open_invitation(row: models.Invitation | None, now: datetime) -> models.Invitation:
     """The invitation behind a token when it can still be accepted; a coded refusal otherwise."""
     if row is None:
-        raise Rejected(
+        raise DomainError(
             ErrorCode.INVALID_TOKEN,
             "This invitation link is not valid. Use the link in the latest invitation mail.",
             ["token"],
         )
     status = effective_status(row, now)
     if status == models.InvitationStatus.ACCEPTED:
-        raise Rejected(
+        raise DomainError(
             ErrorCode.INVALID_TOKEN, "This invitation has been accepted already.", ["token"]
         )
     if status == models.InvitationStatus.WITHDRAWN:
-        raise Rejected(ErrorCode.INVALID_TOKEN, "This invitation was withdrawn.", ["token"])
+        raise DomainError(ErrorCode.INVALID_TOKEN, "This invitation was withdrawn.", ["token"])
     if status == models.InvitationStatus.EXPIRED:
-        raise Rejected(
+        raise DomainError(
             ErrorCode.EXPIRED_TOKEN,
             "This invitation has expired. Ask the Healthspace for a new one.",
             ["token"],
@@ -83,7 +83,7 @@ async def _acceptor(
     or a new account to create."""
     if viewer.account is not None:
         if viewer.account.email != row.email:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.EMAIL_MISMATCH,
                 f"This invitation is for {masked_email(row.email)}, but you are signed in as "
                 f"{viewer.account.email}. Sign out, or ask for an invitation to your address.",
@@ -93,18 +93,18 @@ async def _acceptor(
     account = await models.Account.get_or_none(email=row.email)
     if account is not None:
         if not input.password:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.REQUIRED,
                 "This address has a Carespace account: sign in first, or give its password.",
                 ["password"],
             )
         if not await verify_password(account.password_hash, input.password):
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.INVALID_CREDENTIALS, "The password is not right.", ["password"]
             )
         return account, None
     if not input.password:
-        raise Rejected(ErrorCode.REQUIRED, "Choose a password for your account.", ["password"])
+        raise DomainError(ErrorCode.REQUIRED, "Choose a password for your account.", ["password"])
     require_password(input.password)
     first_name = require_text(
         input.first_name or row.first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True
@@ -210,7 +210,7 @@ class Mutation:
         )
         account, new_account = await _acceptor(viewer, row, input, now)
         if account is not None and account.deactivated_at is not None:
-            raise Rejected(ErrorCode.ACCOUNT_DEACTIVATED, "This account has been closed.")
+            raise DomainError(ErrorCode.ACCOUNT_DEACTIVATED, "This account has been closed.")
         try:
             async with in_transaction():
                 # The claim: of two parallel accepts only one moves the row out of PENDING.
@@ -223,7 +223,7 @@ class Mutation:
                     decided_at=now,
                 )
                 if not claimed:
-                    raise Rejected(
+                    raise DomainError(
                         ErrorCode.INVALID_TOKEN,
                         "This invitation has been accepted already.",
                         ["token"],
@@ -259,7 +259,7 @@ class Mutation:
                 )
                 token = await start_session(info.context, account)
         except IntegrityError:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.EMAIL_TAKEN,
                 "An account with this address was created a moment ago: sign in and accept again.",
                 ["token"],

@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
+from domain.errors import DomainError, ErrorCode
 from mailer import messages, outbox
 from permissions.audit import record_event
 from permissions.guards import IsAuthenticated, Public, guard
@@ -29,7 +30,6 @@ from schema.accounts import (
     VerifyEmailPayload,
 )
 from schema.context import Context
-from schema.errors import ErrorCode, Rejected
 from schema.types import Info
 
 
@@ -40,7 +40,7 @@ def _today() -> date:
 def require_password(password: str, field: str = "password") -> str:
     problem = password_problem(password)
     if problem:
-        raise Rejected(ErrorCode.WEAK_PASSWORD, problem, [field])
+        raise DomainError(ErrorCode.WEAK_PASSWORD, problem, [field])
     return password
 
 
@@ -90,15 +90,15 @@ async def consume_email_token(token: str, purpose: models.TokenPurpose) -> model
     """Use a single-use email-link token: exactly one caller ever gets its account."""
     row = await models.EmailToken.get_or_none(token_hash=hash_token(token), purpose=purpose)
     if row is None or row.used_at is not None:
-        raise Rejected(ErrorCode.INVALID_TOKEN, "This link is not valid (any more).", ["token"])
+        raise DomainError(ErrorCode.INVALID_TOKEN, "This link is not valid (any more).", ["token"])
     now = datetime.now(UTC)
     if row.expires_at <= now:
-        raise Rejected(
+        raise DomainError(
             ErrorCode.EXPIRED_TOKEN, "This link has expired. Ask for a new one.", ["token"]
         )
     claimed = await models.EmailToken.filter(id=row.id, used_at=None).update(used_at=now)
     if not claimed:
-        raise Rejected(ErrorCode.INVALID_TOKEN, "This link is not valid (any more).", ["token"])
+        raise DomainError(ErrorCode.INVALID_TOKEN, "This link is not valid (any more).", ["token"])
     return await models.Account.get(id=row.account_id)  # type: ignore[attr-defined]
 
 
@@ -156,7 +156,7 @@ class Mutation:
                     actor_account_id=account.id,
                 )
         except IntegrityError:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.EMAIL_TAKEN,
                 "An account with this email address exists already. Sign in or reset your password.",
                 ["email"],
@@ -204,7 +204,7 @@ class Mutation:
                 actor_account_id=account.id if account else None,
                 details={"email": address[:254]},
             )
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.INVALID_CREDENTIALS, "The email address or password is not right."
             )
         if account.deactivated_at is not None:
@@ -215,7 +215,7 @@ class Mutation:
                 actor_account_id=account.id,
                 details={"reason": "account deactivated"},
             )
-            raise Rejected(ErrorCode.ACCOUNT_DEACTIVATED, "This account has been closed.")
+            raise DomainError(ErrorCode.ACCOUNT_DEACTIVATED, "This account has been closed.")
         async with in_transaction():
             token = await start_session(info.context, account)
             await record_event(viewer, "SIGN_IN", actor_account_id=account.id)

@@ -185,10 +185,10 @@ async def invite_roster_file(
     """`invite-roster HEALTHSPACE FILE`: inviteRoster from a terminal, with a progress bar on
     stderr and the outcome summary on stdout. HEALTHSPACE is its id or its exact name; FILE
     may be `-` for standard input. Without --inviter, the first active administrator invites."""
+    from domain.errors import DomainError
     from permissions.scopes import parse_id
     from permissions.viewer import Viewer, member_permissions
     from resolvers.roster import RosterOptions, invite_roster, summary
-    from schema.errors import Rejected
 
     try:
         roster = _read_roster(path)
@@ -228,9 +228,9 @@ async def invite_roster_file(
             settings,
             progress=bar.show,
         )
-    except Rejected as rejected:
+    except DomainError as rejected:
         bar.finish()
-        for error in rejected.errors:
+        for error in rejected.problems:
             print(f"Refused: {error.message} ({error.code.value})", file=sys.stderr)
         return 1
     bar.finish()

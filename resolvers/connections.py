@@ -16,6 +16,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 import models
+from domain.errors import DomainError, ErrorCode
 from mailer import messages, outbox
 from mailer.messages import Message
 from permissions.audit import record_event
@@ -25,7 +26,6 @@ from permissions.scopes import healthspace_of, parse_id
 from permissions.viewer import Viewer
 from resolvers.mutations import returns_errors
 from schema.connections import Connection, ConnectionPayload, SetConnectionsPayload
-from schema.errors import ErrorCode, Rejected
 from schema.members import Member
 from schema.types import Info
 
@@ -36,24 +36,24 @@ MAX_CONNECTIONS_PER_CHANGE = 1000
 def check_connectable(client: models.Member, staff: models.Member) -> None:
     """The rules every new connection meets, whoever makes it."""
     if client.healthspace_id != staff.healthspace_id:  # type: ignore[attr-defined]
-        raise Rejected(
+        raise DomainError(
             ErrorCode.NOT_FOUND, "Both members must belong to the same Healthspace.", ["staffId"]
         )
     if client.kind != models.MemberKind.CLIENT:
-        raise Rejected(
+        raise DomainError(
             ErrorCode.NOT_A_CLIENT,
             "Connections link a client to a clinician; this member is not a client.",
             ["clientId"],
         )
     if staff.kind != models.MemberKind.STAFF or Role.CLINICIAN.value not in staff.roles:
-        raise Rejected(
+        raise DomainError(
             ErrorCode.NOT_A_CLINICIAN,
             "Only staff members with the clinician role can be connected to a client.",
             ["staffId"],
         )
     for member, field_name in ((client, "clientId"), (staff, "staffId")):
         if member.status != models.MemberStatus.ACTIVE:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.MEMBER_DEACTIVATED,
                 "Deactivated members cannot be connected.",
                 [field_name],
@@ -73,7 +73,7 @@ async def connect(
     check_connectable(client, staff)
     key = f"{client.id}:{staff.id}"
     if await models.Connection.exists(current_key=key):
-        raise Rejected(
+        raise DomainError(
             ErrorCode.ALREADY_CONNECTED, "These members are connected already.", ["staffId"]
         )
     connection = await models.Connection.create(
@@ -111,7 +111,7 @@ async def disconnect(
     if connection is None or not await models.Connection.filter(
         id=connection.id, current_key=key
     ).update(ended_at=now, ended_by_id=ended_by.id if ended_by else None, current_key=None):
-        raise Rejected(ErrorCode.NOT_CONNECTED, "These members are not connected.", ["staffId"])
+        raise DomainError(ErrorCode.NOT_CONNECTED, "These members are not connected.", ["staffId"])
     connection.ended_at = now
     connection.ended_by_id = ended_by.id if ended_by else None  # type: ignore[attr-defined]
     connection.current_key = None
@@ -233,10 +233,10 @@ async def _pair(
     client = found.get(ids[0])  # type: ignore[arg-type]
     staff = found.get(ids[1])  # type: ignore[arg-type]
     if client is None:
-        raise Rejected(ErrorCode.NOT_FOUND, "No such client.", ["clientId"])
+        raise DomainError(ErrorCode.NOT_FOUND, "No such client.", ["clientId"])
     if staff is None or staff.healthspace_id != client.healthspace_id:  # type: ignore[attr-defined]
         # Another Healthspace's member is as unknown here as one that does not exist.
-        raise Rejected(
+        raise DomainError(
             ErrorCode.NOT_FOUND, "No such staff member in this Healthspace.", ["staffId"]
         )
     return client, staff
@@ -251,7 +251,7 @@ async def _counterparts(
     for index, value in enumerate(member_ids):
         member_id = parse_id(value)
         if member_id is None:
-            raise Rejected(ErrorCode.NOT_FOUND, "No such member.", ["memberIds", str(index)])
+            raise DomainError(ErrorCode.NOT_FOUND, "No such member.", ["memberIds", str(index)])
         wanted.setdefault(member_id, index)
     rows = await models.Member.filter(
         id__in=list(wanted),
@@ -260,7 +260,7 @@ async def _counterparts(
     found = {row.id: row for row in rows}
     for member_id, index in wanted.items():
         if member_id not in found:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.NOT_FOUND,
                 "No such member in this Healthspace.",
                 ["memberIds", str(index)],
@@ -268,13 +268,13 @@ async def _counterparts(
     return {member_id: (index, found[member_id]) for member_id, index in wanted.items()}
 
 
-def _for_list(rejected: Rejected, member: models.Member, index: int) -> Rejected:
+def _for_list(rejected: DomainError, member: models.Member, index: int) -> DomainError:
     """A connection rule broken inside setConnections, pointed at `memberId` or the entry of
     `memberIds` it concerns."""
-    error = rejected.errors[0]
+    error = rejected.problems[0]
     member_side = "clientId" if member.kind == models.MemberKind.CLIENT else "staffId"
-    field_path = ["memberId"] if error.field == [member_side] else ["memberIds", str(index)]
-    return Rejected(error.code, error.message, field_path)
+    field_path = ["memberId"] if error.field == (member_side,) else ["memberIds", str(index)]
+    return DomainError(error.code, error.message, field_path)
 
 
 async def _current_of(member: models.Member) -> list[models.Connection]:
@@ -310,7 +310,7 @@ class Mutation:
                 mail.connected(client, staff)
                 await mail.send()
         except IntegrityError:  # the same pair connected by a concurrent request
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.ALREADY_CONNECTED, "These members are connected already.", ["staffId"]
             ) from None
         return ConnectionPayload(connection=Connection.from_row(connection))
@@ -348,7 +348,7 @@ class Mutation:
     ) -> SetConnectionsPayload:
         viewer = info.context.viewer
         if len(member_ids) > MAX_CONNECTIONS_PER_CHANGE:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.TOO_LONG,
                 f"Set at most {MAX_CONNECTIONS_PER_CHANGE} connections at once.",
                 ["memberIds"],
@@ -377,12 +377,12 @@ class Mutation:
                     client, staff = _pair_of(member, other)
                     try:
                         added.append(await connect(viewer, client, staff, created_by=actor))
-                    except Rejected as rejected:
+                    except DomainError as rejected:
                         raise _for_list(rejected, member, index) from None
                     mail.connected(client, staff)
                 await mail.send()
         except IntegrityError:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.ALREADY_CONNECTED,
                 "These connections were changed at the same time by someone else; try again.",
                 ["memberIds"],

@@ -7,6 +7,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 import models
+from domain.errors import DomainError, ErrorCode
 from permissions.audit import record_event
 from permissions.guards import HasPermission, IsAuthenticated, guard
 from permissions.objects import can_see_healthspace
@@ -14,7 +15,6 @@ from permissions.roles import Permission
 from permissions.scopes import healthspace_argument, parse_id
 from resolvers.mutations import returns_errors
 from resolvers.validation import MAX_NAME_LENGTH, require_text
-from schema.errors import ErrorCode, Rejected
 from schema.healthspaces import Healthspace, HealthspacePayload, UpdateHealthspaceInput
 from schema.pagination import Page, paginate
 from schema.types import Info
@@ -73,7 +73,7 @@ def _apply_settings(row: models.Healthspace, input: UpdateHealthspaceInput) -> l
         if value is not None:
             url = require_text(value, _camel(field), max_length=MAX_URL_LENGTH)
             if url and not url.startswith(("https://", "http://")):
-                raise Rejected(
+                raise DomainError(
                     ErrorCode.INVALID, "Use an http(s) address for images.", [_camel(field)]
                 )
             setattr(row, field, url or None)
@@ -81,7 +81,7 @@ def _apply_settings(row: models.Healthspace, input: UpdateHealthspaceInput) -> l
     if input.reminder_days is not None:
         days = sorted(set(input.reminder_days))
         if len(days) > 5 or any(day < 1 or day > 365 for day in days):
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.INVALID,
                 "Reminder days are up to five whole days between 1 and 365.",
                 ["reminderDays"],
@@ -90,7 +90,7 @@ def _apply_settings(row: models.Healthspace, input: UpdateHealthspaceInput) -> l
         changed.append("reminder_days")
     if input.invitation_lifetime_days is not None:
         if not 1 <= input.invitation_lifetime_days <= 365:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.INVALID,
                 "An invitation lives between 1 and 365 days.",
                 ["invitationLifetimeDays"],

@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
+from domain.errors import DomainError, ErrorCode
 from mailer import messages, outbox
 from mailer.messages import Message
 from permissions.audit import record_event
@@ -32,7 +33,6 @@ from resolvers.validation import (
     require_email,
     require_text,
 )
-from schema.errors import ErrorCode, Rejected
 from schema.invitations import (
     Invitation,
     InvitationPayload,
@@ -198,14 +198,14 @@ async def _refuse_members(healthspace_id: uuid.UUID, email: str) -> models.Accou
     if account is not None and await models.Member.exists(
         account_id=account.id, healthspace_id=healthspace_id, status=models.MemberStatus.ACTIVE
     ):
-        raise Rejected(
+        raise DomainError(
             ErrorCode.ALREADY_MEMBER, f"{email} is already a member of this Healthspace.", ["email"]
         )
     return account
 
 
-def _already_invited(email: str) -> Rejected:
-    return Rejected(
+def _already_invited(email: str) -> DomainError:
+    return DomainError(
         ErrorCode.ALREADY_INVITED,
         f"{email} has a pending invitation already: resend or withdraw that one.",
         ["email"],
@@ -291,13 +291,15 @@ async def clinicians_to_connect(
     for value in requested:
         member_id = parse_id(value)
         if member_id is None:
-            raise Rejected(ErrorCode.NOT_FOUND, f"No staff member {value!r} here.", ["connectTo"])
+            raise DomainError(
+                ErrorCode.NOT_FOUND, f"No staff member {value!r} here.", ["connectTo"]
+            )
         if member_id not in ids:
             ids.append(member_id)
     if any(member_id != inviter.id for member_id in ids) and (
         Permission.MANAGE_CONNECTIONS not in await viewer.permissions_in(inviter.healthspace_id)  # type: ignore[attr-defined]
     ):
-        raise Rejected(
+        raise DomainError(
             ErrorCode.FORBIDDEN,
             "Connecting other clinicians needs the permission to manage connections.",
             ["connectTo"],
@@ -312,15 +314,17 @@ async def clinicians_to_connect(
     for member_id in ids:
         staff = found.get(member_id)
         if staff is None:
-            raise Rejected(ErrorCode.NOT_FOUND, f"No staff member {member_id} here.", ["connectTo"])
+            raise DomainError(
+                ErrorCode.NOT_FOUND, f"No staff member {member_id} here.", ["connectTo"]
+            )
         if staff.kind != models.MemberKind.STAFF or Role.CLINICIAN.value not in staff.roles:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.NOT_A_CLINICIAN,
                 "Clients are connected to staff members with the clinician role only.",
                 ["connectTo"],
             )
         if staff.status != models.MemberStatus.ACTIVE:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.MEMBER_DEACTIVATED,
                 "A deactivated clinician cannot be connected.",
                 ["connectTo"],
@@ -334,7 +338,7 @@ async def clinicians_to_connect(
 def _refuse_unless_pending(row: models.Invitation, now: datetime) -> None:
     status = effective_status(row, now)
     if status != models.InvitationStatus.PENDING:
-        raise Rejected(
+        raise DomainError(
             ErrorCode.NOT_PENDING, f"This invitation is {status.lower()}, not pending.", ["id"]
         )
 
@@ -402,7 +406,7 @@ class Mutation:
         if Role.ADMINISTRATOR.value in roles and Permission.MANAGE_MEMBERS not in (
             await viewer.permissions_in(healthspace_id)
         ):
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.FORBIDDEN, "Only an administrator can invite an administrator.", ["roles"]
             )
         account = await _refuse_members(healthspace_id, invitee.email)
@@ -435,7 +439,7 @@ class Mutation:
         now = datetime.now(UTC)
         row = await models.Invitation.get(id=parse_id(id))
         _refuse_unless_pending(row, now)
-        rate_limited = Rejected(
+        rate_limited = DomainError(
             ErrorCode.RATE_LIMITED,
             "This invitation was sent less than "
             f"{int(settings.resend_interval.total_seconds() // 60)} minutes ago. "
@@ -500,7 +504,7 @@ class Mutation:
         _refuse_unless_pending(row, now)
         async with in_transaction():
             if not await _leave_pending(row.id, models.InvitationStatus.WITHDRAWN, now):
-                raise Rejected(
+                raise DomainError(
                     ErrorCode.NOT_PENDING, "This invitation is no longer pending.", ["id"]
                 )
             await record_event(

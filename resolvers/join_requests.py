@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
+from domain.errors import DomainError, ErrorCode
 from mailer import messages, outbox
 from permissions.audit import record_event
 from permissions.guards import (
@@ -27,7 +28,6 @@ from resolvers.members import add_member
 from resolvers.mutations import returns_errors
 from resolvers.validation import MAX_NOTE_LENGTH, require_text
 from schema.enums import JoinRequestStatus
-from schema.errors import ErrorCode, Rejected
 from schema.join_requests import JoinRequest, JoinRequestPayload
 from schema.members import Member
 from schema.pagination import Page, paginate
@@ -53,12 +53,12 @@ async def _claim(
     row = await models.JoinRequest.get(id=request_id).select_related("account", "healthspace")
     if not claimed:
         if row.status == models.JoinRequestStatus.CANCELLED:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.NOT_PENDING,
                 "This request is closed: the person cancelled it or joined meanwhile.",
                 ["id"],
             )
-        raise Rejected(
+        raise DomainError(
             ErrorCode.ALREADY_DECIDED,
             f"This request was {row.status.lower()} already.",
             ["id"],
@@ -109,15 +109,15 @@ class Mutation:
         healthspace = await models.Healthspace.get(id=parse_id(healthspace_id))
         text = require_text(message, "message", max_length=MAX_NOTE_LENGTH)
         if not account.email_verified:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.EMAIL_NOT_VERIFIED,
                 "Confirm your email address first (see the mail we sent you), then ask again.",
             )
         if await viewer.member_of(healthspace.id) is not None:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.ALREADY_MEMBER, f"You are a member of {healthspace.name} already."
             )
-        already = Rejected(
+        already = DomainError(
             ErrorCode.ALREADY_REQUESTED,
             f"You asked to join {healthspace.name} already; they will let you know.",
         )

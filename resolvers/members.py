@@ -11,6 +11,7 @@ import strawberry
 from tortoise.transactions import in_transaction
 
 import models
+from domain.errors import DomainError, ErrorCode
 from permissions.audit import record_event
 from permissions.guards import HasPermission, IsAuthenticated, IsMember, guard
 from permissions.objects import can_see_member
@@ -21,7 +22,6 @@ from resolvers.mutations import returns_errors
 from resolvers.validation import require_text
 from schema.enums import Permission as PermissionEnum
 from schema.enums import Role as RoleEnum
-from schema.errors import ErrorCode, Rejected
 from schema.members import Member, MemberPayload, UpdateMemberInput
 from schema.types import Info
 
@@ -36,9 +36,9 @@ def check_roles(kind: models.MemberKind, roles: Iterable[str], field: str = "rol
     """Staff hold one or more roles; clients hold none."""
     unique = sorted({Role(role).value for role in roles})
     if kind == models.MemberKind.CLIENT and unique:
-        raise Rejected(ErrorCode.INVALID_ROLE, "A client cannot hold a staff role.", [field])
+        raise DomainError(ErrorCode.INVALID_ROLE, "A client cannot hold a staff role.", [field])
     if kind == models.MemberKind.STAFF and not unique:
-        raise Rejected(ErrorCode.INVALID_ROLE, "Give a staff member at least one role.", [field])
+        raise DomainError(ErrorCode.INVALID_ROLE, "Give a staff member at least one role.", [field])
     return unique
 
 
@@ -51,13 +51,13 @@ def check_grants(
     for name in granted:
         needs = GRANTABLE.get(Permission(name))
         if needs is None:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.INVALID_PERMISSION,
                 f"{name} comes with a role and cannot be granted on its own.",
                 [field],
             )
         if needs.value not in role_set:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.INVALID_PERMISSION,
                 f"{name} can only be granted to a {needs.value.lower()}.",
                 [field],
@@ -92,7 +92,7 @@ async def add_member(
         account_id=account.id, healthspace_id=healthspace_id
     )
     if existing is not None and existing.status == models.MemberStatus.ACTIVE:
-        raise Rejected(
+        raise DomainError(
             ErrorCode.ALREADY_MEMBER,
             f"{account.email} is already a member of this Healthspace.",
             ["email"],
@@ -141,7 +141,7 @@ async def _keep_an_administrator(member: models.Member, field: str = "memberId")
     # them doing so at once would each count the other and leave none (PostgreSQL).
     await models.Healthspace.select_for_update().get(id=healthspace_id)
     if not await _administrators_left(healthspace_id, member.id):
-        raise Rejected(
+        raise DomainError(
             ErrorCode.LAST_ADMINISTRATOR,
             "A Healthspace needs at least one active administrator.",
             [field],
@@ -239,7 +239,7 @@ class Mutation:
         async with in_transaction():
             member = await _locked_member(member_id)
             if member.status == models.MemberStatus.DEACTIVATED:
-                raise Rejected(
+                raise DomainError(
                     ErrorCode.MEMBER_DEACTIVATED,
                     "This member is deactivated already.",
                     ["memberId"],
@@ -269,7 +269,7 @@ class Mutation:
         async with in_transaction():
             member = await _locked_member(member_id)
             if member.status == models.MemberStatus.ACTIVE:
-                raise Rejected(
+                raise DomainError(
                     ErrorCode.ALREADY_MEMBER, "This member is active already.", ["memberId"]
                 )
             member.status = models.MemberStatus.ACTIVE
@@ -301,7 +301,7 @@ class Mutation:
             member = await _locked_member(input.member_id)
             if input.identification_number is not None:
                 if member.kind != models.MemberKind.CLIENT:
-                    raise Rejected(
+                    raise DomainError(
                         ErrorCode.NOT_A_CLIENT,
                         "Only clients carry an identification number.",
                         ["identificationNumber"],
@@ -356,7 +356,7 @@ async def _change_grants(
     async with in_transaction():
         member = await _locked_member(member_id)
         if member.kind != models.MemberKind.STAFF:
-            raise Rejected(
+            raise DomainError(
                 ErrorCode.INVALID_PERMISSION,
                 "Permissions are granted to staff members only.",
                 ["memberId"],

@@ -6,7 +6,8 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
-from schema.errors import Rejected
+from domain.errors import DomainError
+from schema.errors import user_errors
 
 P = ParamSpec("P")
 Payload = TypeVar("Payload")
@@ -15,7 +16,7 @@ Payload = TypeVar("Payload")
 def returns_errors(
     payload: Callable[..., Payload],
 ) -> Callable[[Callable[P, Awaitable[Payload]]], Callable[P, Awaitable[Payload]]]:
-    """Wrap a mutation so a `Rejected` raised anywhere inside becomes `payload(errors=...)`
+    """Wrap a mutation so a `DomainError` raised anywhere inside becomes `payload(errors=...)`
     with every object field left null."""
 
     def decorate(resolver: Callable[P, Awaitable[Payload]]) -> Callable[P, Awaitable[Payload]]:
@@ -23,8 +24,8 @@ def returns_errors(
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> Payload:
             try:
                 return await resolver(*args, **kwargs)
-            except Rejected as rejected:
-                result: Any = payload(errors=rejected.errors)
+            except DomainError as rejected:
+                result: Any = payload(errors=user_errors(rejected))
                 return result
 
         return wrapper

@@ -27,6 +27,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 import models
+from domain.errors import DomainError, ErrorCode
 from mailer import outbox
 from mailer.messages import Message
 from permissions.guards import HasPermission, guard
@@ -44,7 +45,6 @@ from resolvers.invitations import (
 from resolvers.mutations import returns_errors
 from resolvers.roster_lines import MAX_ROSTER_LINES, RosterLine, RosterTooLong, parse_roster
 from resolvers.validation import MAX_NOTE_LENGTH, require_text
-from schema.errors import ErrorCode, Rejected
 from schema.roster import (
     InvitationSource,
     InviteRosterInput,
@@ -117,18 +117,20 @@ async def invite_roster(
     progress: Progress | None = None,
 ) -> RosterRun:
     """Invite everyone on `roster` into the inviter's Healthspace as clients: check, then one
-    transaction. Raises Rejected for a refused run; a line's problem is that line's outcome."""
+    transaction. Raises DomainError for a refused run; a line's problem is that line's outcome."""
     default_note = require_text(options.default_note, "defaultNote", max_length=MAX_NOTE_LENGTH)
     try:
         lines = parse_roster(roster)
     except RosterTooLong:
-        raise Rejected(
+        raise DomainError(
             ErrorCode.ROSTER_TOO_LONG,
             f"A roster may hold at most {MAX_ROSTER_LINES:,} people; split it into parts.",
             ["roster"],
         ) from None
     if not lines:
-        raise Rejected(ErrorCode.REQUIRED, "The roster has no email addresses in it.", ["roster"])
+        raise DomainError(
+            ErrorCode.REQUIRED, "The roster has no email addresses in it.", ["roster"]
+        )
     clinicians = await clinicians_to_connect(viewer, inviter, options.connect_to)
     healthspace = await models.Healthspace.get(id=inviter.healthspace_id)  # type: ignore[attr-defined]
     run = _Run(viewer, inviter, healthspace, roster, default_note, clinicians, options, settings)

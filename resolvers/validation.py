@@ -1,11 +1,11 @@
-"""Checks of user input shared by every domain; each failure is a `Rejected` with a field."""
+"""Checks of user input shared by every domain; each failure is a `DomainError` with a field."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from schema.errors import ErrorCode, Rejected
+from domain.errors import DomainError, ErrorCode
 
 MAX_NOTE_LENGTH = 1000
 MAX_NAME_LENGTH = 100
@@ -30,7 +30,7 @@ def normalized_email(value: str) -> str | None:
 def require_email(value: str, field: str = "email") -> str:
     email = normalized_email(value)
     if email is None:
-        raise Rejected(
+        raise DomainError(
             ErrorCode.INVALID_EMAIL, f"{value.strip()!r} is not a valid email address.", [field]
         )
     return email
@@ -39,9 +39,9 @@ def require_email(value: str, field: str = "email") -> str:
 def require_text(value: str | None, field: str, *, max_length: int, required: bool = False) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise Rejected(ErrorCode.REQUIRED, f"{field} is required.", [field])
+        raise DomainError(ErrorCode.REQUIRED, f"{field} is required.", [field])
     if len(text) > max_length:
-        raise Rejected(
+        raise DomainError(
             ErrorCode.TOO_LONG, f"{field} may be at most {max_length} characters.", [field]
         )
     return text
@@ -49,5 +49,7 @@ def require_text(value: str | None, field: str, *, max_length: int, required: bo
 
 def checked_date_of_birth(value: dt.date | None, today: dt.date) -> dt.date | None:
     if value is not None and (value > today or value.year < 1900):
-        raise Rejected(ErrorCode.INVALID, "This is not a possible date of birth.", ["dateOfBirth"])
+        raise DomainError(
+            ErrorCode.INVALID, "This is not a possible date of birth.", ["dateOfBirth"]
+        )
     return value

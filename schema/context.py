@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,3 +21,5 @@ class Context:
     settings: Settings
     viewer: Viewer
     loaders: Loaders = field(default_factory=Loaders)
+    # What each field's guards found, by field path (see permissions.guards.found).
+    guarded: dict[str, Any] = field(default_factory=dict)
