@@ -40,11 +40,11 @@ from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 import models
+from domain.members import add_member
 from mailer.relay import MailSettings, Relay, backend_for
 from models.database import close_database, migrate, open_database
 from permissions.roles import Role
 from permissions.tokens import hash_token, new_token
-from resolvers.members import add_member
 from schema.settings import Settings
 from server import Environment, create_app
 

@@ -12,7 +12,15 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
+from domain.accounts import require_password
+from domain.connections import connect
 from domain.errors import DomainError, ErrorCode
+from domain.members import add_member
+from domain.validation import (
+    MAX_NAME_LENGTH,
+    checked_date_of_birth,
+    require_text,
+)
 from permissions.audit import record_event
 from permissions.guards import Public, guard
 from permissions.passwords import hash_password, verify_password
@@ -20,16 +28,9 @@ from permissions.roles import Role
 from permissions.scopes import parse_id
 from permissions.tokens import hash_token
 from permissions.viewer import Viewer
-from resolvers.accounts import require_password, start_session
-from resolvers.connections import connect
+from resolvers.accounts import start_session
 from resolvers.invitations import inviter_names
-from resolvers.members import add_member
 from resolvers.mutations import returns_errors
-from resolvers.validation import (
-    MAX_NAME_LENGTH,
-    checked_date_of_birth,
-    require_text,
-)
 from schema.accounts import Account
 from schema.invitations import (
     AcceptInvitationInput,

@@ -9,14 +9,15 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
+from domain.accounts import require_password
 from domain.errors import DomainError, ErrorCode
+from domain.validation import MAX_NAME_LENGTH, checked_date_of_birth, require_email, require_text
 from mailer import messages, outbox
 from permissions.audit import record_event
 from permissions.guards import IsAuthenticated, Public, guard
-from permissions.passwords import hash_password, password_problem, verify_password
+from permissions.passwords import hash_password, verify_password
 from permissions.tokens import hash_token, new_token
 from resolvers.mutations import returns_errors
-from resolvers.validation import MAX_NAME_LENGTH, checked_date_of_birth, require_email, require_text
 from schema.accounts import (
     Account,
     AccountPayload,
@@ -35,13 +36,6 @@ from schema.types import Info
 
 def _today() -> date:
     return datetime.now(UTC).date()
-
-
-def require_password(password: str, field: str = "password") -> str:
-    problem = password_problem(password)
-    if problem:
-        raise DomainError(ErrorCode.WEAK_PASSWORD, problem, [field])
-    return password
 
 
 async def start_session(context: Context, account: models.Account) -> str:

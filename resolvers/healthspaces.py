@@ -8,13 +8,13 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain.errors import DomainError, ErrorCode
+from domain.validation import MAX_NAME_LENGTH, require_text
 from permissions.audit import record_event
 from permissions.guards import HasPermission, IsAuthenticated, guard
 from permissions.objects import can_see_healthspace
 from permissions.roles import Permission
 from permissions.scopes import healthspace_argument, parse_id
 from resolvers.mutations import returns_errors
-from resolvers.validation import MAX_NAME_LENGTH, require_text
 from schema.healthspaces import Healthspace, HealthspacePayload, UpdateHealthspaceInput
 from schema.pagination import Page, paginate
 from schema.types import Info

@@ -16,6 +16,14 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain.errors import DomainError, ErrorCode
+from domain.members import check_grants, check_roles
+from domain.validation import (
+    MAX_NAME_LENGTH,
+    MAX_NOTE_LENGTH,
+    checked_date_of_birth,
+    require_email,
+    require_text,
+)
 from mailer import messages, outbox
 from mailer.messages import Message
 from permissions.audit import record_event
@@ -24,15 +32,7 @@ from permissions.roles import Permission, Role
 from permissions.scopes import healthspace_argument, parse_id
 from permissions.tokens import hash_token, new_token
 from permissions.viewer import Viewer
-from resolvers.members import check_grants, check_roles
 from resolvers.mutations import returns_errors
-from resolvers.validation import (
-    MAX_NAME_LENGTH,
-    MAX_NOTE_LENGTH,
-    checked_date_of_birth,
-    require_email,
-    require_text,
-)
 from schema.invitations import (
     Invitation,
     InvitationPayload,

@@ -13,6 +13,8 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain.errors import DomainError, ErrorCode
+from domain.members import add_member
+from domain.validation import MAX_NOTE_LENGTH, require_text
 from mailer import messages, outbox
 from permissions.audit import record_event
 from permissions.guards import (
@@ -24,9 +26,7 @@ from permissions.guards import (
 )
 from permissions.roles import Permission
 from permissions.scopes import healthspace_argument, healthspace_of, parse_id
-from resolvers.members import add_member
 from resolvers.mutations import returns_errors
-from resolvers.validation import MAX_NOTE_LENGTH, require_text
 from schema.enums import JoinRequestStatus
 from schema.join_requests import JoinRequest, JoinRequestPayload
 from schema.members import Member

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import strawberry
 
 import models
+from domain.validation import normalized_email
 from permissions.errors import BadUserInput
 from permissions.guards import HasPermission, guard
 from permissions.roles import Permission, invitation_kinds
 from permissions.scopes import healthspace_argument, parse_id
-from resolvers.validation import normalized_email
 from schema.invitations import Invitation, effective_status, status_filter
 from schema.members import Member
 from schema.tasks import MemberLookup, MemberLookupAdvice, MemberLookupStatus

@@ -28,6 +28,7 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain.errors import DomainError, ErrorCode
+from domain.validation import MAX_NOTE_LENGTH, require_text
 from mailer import outbox
 from mailer.messages import Message
 from permissions.guards import HasPermission, guard
@@ -44,7 +45,6 @@ from resolvers.invitations import (
 )
 from resolvers.mutations import returns_errors
 from resolvers.roster_lines import MAX_ROSTER_LINES, RosterLine, RosterTooLong, parse_roster
-from resolvers.validation import MAX_NOTE_LENGTH, require_text
 from schema.roster import (
     InvitationSource,
     InviteRosterInput,

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from resolvers.validation import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, normalized_email
+from domain.validation import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, normalized_email
 
 MAX_ROSTER_LINES = 10_000
 # Room for 10,000 lines each with a long address and a note of the maximum length.

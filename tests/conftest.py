@@ -20,11 +20,11 @@ from tortoise.connection import get_connection
 from tortoise.contrib.test import truncate_all_models
 
 import models
+from domain.members import add_member
 from models.database import close_database, migrate, open_database
 from permissions.passwords import hash_password
 from permissions.roles import Permission, Role
 from permissions.tokens import hash_token, new_token
-from resolvers.members import add_member
 from schema.settings import Settings
 from server import Environment, create_app
 

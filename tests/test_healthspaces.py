@@ -9,7 +9,7 @@ import pytest
 from conftest import People, Person, error_code
 
 import models
-from resolvers.members import add_member
+from domain.members import add_member
 
 HEALTHSPACE = """
 query Healthspace($id: ID!) {

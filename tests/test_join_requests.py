@@ -11,8 +11,8 @@ from conftest import People, Person
 from smtp_sink import ReceivedMessage, SmtpSink
 
 import models
+from domain.members import add_member
 from mailer.relay import Relay, backend_for
-from resolvers.members import add_member
 
 REQUEST_FIELDS = """
     id status message reason createdAt decidedAt

@@ -12,8 +12,8 @@ import pytest
 from conftest import People, Person, data_of, error_code
 
 import models
+from domain.members import add_member
 from permissions.roles import Role
-from resolvers.members import add_member
 
 MEMBERS = """
 query Members($id: ID!, $kind: MemberKind, $search: String, $first: Int, $after: String) {
