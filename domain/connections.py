@@ -13,6 +13,7 @@ from tortoise.expressions import Q
 
 import models
 from domain.errors import DomainError, ErrorCode
+from domain.people import member_name
 from mailer import messages, outbox
 from mailer.messages import Message
 from permissions.audit import record_event
@@ -115,11 +116,6 @@ async def disconnect(
         details={"staff_member_id": str(staff.id)},
     )
     return connection
-
-
-def member_name(member: models.Member) -> str:
-    account = member.account
-    return f"{account.first_name} {account.last_name}".strip() or account.email
 
 
 @dataclass

@@ -13,12 +13,13 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain.members import add_member
+from domain.people import SYSTEM_INVITER
 from domain.validation import normalized_email
 from mailer import outbox
 from permissions.audit import record_event
 from permissions.passwords import hash_password, password_problem
 from permissions.roles import Permission, Role
-from resolvers.invitations import SYSTEM_INVITER, accept_link, invitation_message, new_invitation
+from resolvers.invitations import accept_link, invitation_message, new_invitation
 from schema.settings import Settings
 
 DEMO_HEALTHSPACE = "Demo Practice"

@@ -16,9 +16,9 @@ from domain.connections import (
     ConnectionMail,
     connect,
     disconnect,
-    member_name,
 )
 from domain.errors import DomainError, ErrorCode
+from domain.people import member_name
 from permissions.guards import MayChangeConnections, guard
 from permissions.scopes import healthspace_of, parse_id
 from resolvers.mutations import returns_errors

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 import models
 from domain.errors import DomainError, ErrorCode
 from domain.members import check_grants, check_roles
+from domain.people import display_name
 from domain.validation import (
     MAX_NAME_LENGTH,
     MAX_NOTE_LENGTH,
@@ -46,8 +47,6 @@ from schema.settings import Settings
 from schema.types import Info
 
 MAX_IDENTIFICATION_NUMBER_LENGTH = 50
-# Who the mail names as inviter when nobody in the Healthspace invited (the command line).
-SYSTEM_INVITER = "Carespace"
 
 
 def pending_key(healthspace_id: uuid.UUID | str, email: str) -> str:
@@ -149,12 +148,6 @@ def invitation_message(
         link=accept_link(settings, token),
         expires_on=invitation.expires_at.date().isoformat(),
     )
-
-
-def display_name(account: models.Account | None) -> str:
-    if account is None:
-        return SYSTEM_INVITER
-    return f"{account.first_name} {account.last_name}".strip() or account.email
 
 
 async def inviter_names(member_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:

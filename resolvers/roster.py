@@ -28,6 +28,7 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain.errors import DomainError, ErrorCode
+from domain.people import display_name
 from domain.validation import MAX_NOTE_LENGTH, require_text
 from mailer import outbox
 from mailer.messages import Message
@@ -38,7 +39,6 @@ from permissions.tokens import hash_token, new_token
 from permissions.viewer import Viewer
 from resolvers.invitations import (
     clinicians_to_connect,
-    display_name,
     invitation_message,
     new_invitation,
     pending_key,
