@@ -7,13 +7,18 @@ import argparse
 import asyncio
 import logging
 import os
+import socket
+import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from starlette.applications import Starlette
 
+from resolvers.pages.logs import access_log_without_tokens
 from schema.settings import ConfigurationError, Environment, environment_from
 
 AppFactory = Callable[[Environment], Starlette]
@@ -25,7 +30,7 @@ def parser(schema_file: Path) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve /graphql (migrates first)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default="8000")
     commands.add_parser("migrate", help="apply the committed migrations")
     commands.add_parser("seed-demo", help="create the demo Healthspace and sign-ins (idempotent)")
     create = commands.add_parser("create-healthspace", help="create a Healthspace")
@@ -52,18 +57,74 @@ def main(
     schema_file: Path,
 ) -> int:
     """Run one command; the exit code: 0 done, 2 bad configuration or input."""
-    args = parser(schema_file).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if args.command == "export-schema":
-        Path(args.output).write_text(export_schema())
-        print(f"Wrote {args.output}")
-        return 0
+    logging.getLogger("tortoise").setLevel(logging.WARNING)
     try:
+        args = parser(schema_file).parse_args(argv)
+        if args.command == "export-schema":
+            Path(args.output).write_text(export_schema())
+            print(f"Wrote {args.output}")
+            return 0
         environment = environment_from(os.environ)
+        if args.command == "serve":
+            environment = serving_environment(environment, os.environ, args.host, args.port)
+        return asyncio.run(_run(args, environment, create_app))
     except ConfigurationError as error:
         print(f"carespace: configuration error: {error}", file=sys.stderr)
         return 2
-    return asyncio.run(_run(args, environment, create_app))
+
+
+def _port(value: str) -> int:
+    """`--port`: a number from 1 to 65535, else one line (argparse would print its usage)."""
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigurationError(f"--port (PORT) must be a number from 1 to 65535, not {value!r}")
+    return int(value)
+
+
+def serving_environment(
+    environment: Environment, env: Mapping[str, str], host: str, port: int
+) -> Environment:
+    """`serve --port 8123` makes email links point at that port, unless CARESPACE_PUBLIC_URL
+    says where the public address is."""
+    if env.get("CARESPACE_PUBLIC_URL"):
+        return environment
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+    settings = replace(environment.settings, public_url=f"http://{shown}:{port}")
+    return replace(environment, settings=settings)
+
+
+def _redacted(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
+def database_problem(error: BaseException, url: str) -> str | None:
+    """One line for a database that cannot be used (unreachable, refused sign-in, missing), or
+    None for anything else (a fault, shown with its traceback)."""
+    from asyncpg.exceptions import InvalidAuthorizationSpecificationError, InvalidCatalogNameError
+    from tortoise.exceptions import DBConnectionError
+
+    name = f"CARESPACE_DATABASE_URL ({_redacted(url)})"
+    parts = urlsplit(url)
+    if isinstance(error, InvalidAuthorizationSpecificationError):
+        return f"{name}: the database server refused the user or password: {error}"
+    if isinstance(error, DBConnectionError) and isinstance(
+        error.__cause__, InvalidCatalogNameError
+    ):
+        database = parts.path.strip("/")
+        return f"{name}: database {database!r} does not exist (create it: createdb {database})"
+    if isinstance(error, DBConnectionError) and isinstance(
+        error.__cause__, OSError | sqlite3.Error
+    ):
+        error = error.__cause__
+    if isinstance(error, sqlite3.Error):
+        return f"{name}: cannot open the SQLite file: {error}"
+    if isinstance(error, OSError):
+        where = f"{parts.hostname}:{parts.port or 5432}"
+        return f"{name}: cannot reach the database server at {where}: {error.strerror or error}"
+    return None
 
 
 async def _with_database(environment: Environment, work: Callable[[], Any]) -> Any:
@@ -73,9 +134,16 @@ async def _with_database(environment: Environment, work: Callable[[], Any]) -> A
         path = environment.database_url.removeprefix("sqlite://")
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    await open_database(environment.database_url)
     try:
+        await open_database(environment.database_url)
         await migrate(environment.database_url)
+    except Exception as error:
+        await close_database()
+        problem = database_problem(error, environment.database_url)
+        if problem is None:
+            raise
+        raise ConfigurationError(problem) from None
+    try:
         return await work()
     finally:
         await close_database()
@@ -85,8 +153,9 @@ async def _run(args: argparse.Namespace, environment: Environment, create_app: A
     from resolvers import commands
 
     if args.command == "serve":
+        listening = bound_socket(args.host, args.port)  # before migrating: a taken port fails fast
         await _with_database(environment, _nothing)
-        return await _serve(create_app(environment), environment, args.host, args.port)
+        return await _serve(create_app(environment), environment, listening)
     if args.command == "migrate":
         await _with_database(environment, _nothing)
         print(f"Database is up to date: {environment.database_url}")
@@ -129,12 +198,33 @@ async def _nothing() -> int:
     return 0
 
 
-async def _serve(app: Starlette, environment: Environment, host: str, port: int) -> int:
+def bound_socket(host: str, port: int) -> socket.socket:
+    """The listening socket for `serve`, bound now so that a taken port is one line at once
+    (ConfigurationError) instead of a traceback after start-up."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as error:
+        listening.close()
+        raise ConfigurationError(
+            f"--port (PORT) {port} on {host} is not available ({error.strerror}): "
+            "is Carespace already running? Choose another, e.g. make serve PORT=8123"
+        ) from None
+    listening.set_inheritable(True)
+    return listening
+
+
+async def _serve(app: Starlette, environment: Environment, listening: socket.socket) -> int:
     import uvicorn
+
+    host, port = listening.getsockname()[:2]
 
     print(f"Carespace is serving GraphQL at http://{host}:{port}/graphql", flush=True)
     if environment.settings.graphiql:
         print(f"Open http://{host}:{port}/graphql in a browser for GraphiQL.", flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on")
-    await uvicorn.Server(config).serve()
+    access_log_without_tokens()  # after Config, which sets up uvicorn's loggers
+    await uvicorn.Server(config).serve(sockets=[listening])
     return 0

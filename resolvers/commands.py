@@ -33,8 +33,9 @@ DEMO_PEOPLE = [
     ),
     ("assistant@example.com", "Assa", "Assistant", models.MemberKind.STAFF, [Role.ASSISTANT]),
     ("clinician@example.com", "Clara", "Clinician", models.MemberKind.STAFF, [Role.CLINICIAN]),
-    ("client1@example.com", "Chris", "Client", models.MemberKind.CLIENT, []),
-    ("client2@example.com", "Casey", "Client", models.MemberKind.CLIENT, []),
+    # Clients the README's examples find: `search: "jansen"` and the like.
+    ("client1@example.com", "Chris", "Jansen", models.MemberKind.CLIENT, []),
+    ("client2@example.com", "Casey", "de Vries", models.MemberKind.CLIENT, []),
 ]
 
 
@@ -47,12 +48,16 @@ def generated_password() -> str:
 
 
 async def seed_demo(settings: Settings, password: str | None) -> int:
-    """Create (or refresh) the demo Healthspace and its five sign-ins. Safe to run again."""
+    """Create (or refresh) the demo Healthspace and its five sign-ins. Safe to run again: demo
+    accounts that exist keep their password unless `password` (CARESPACE_DEMO_PASSWORD) is given,
+    so a second `make serve` does not change the password of a running one. Returns the exit
+    code (2: the given password is too weak)."""
     if password is not None and password_problem(password):
         print(f"CARESPACE_DEMO_PASSWORD is too weak: {password_problem(password)}")
         return 2
     chosen = password or generated_password()
     password_hash = await hash_password(chosen)
+    created: list[str] = []
     async with in_transaction():
         healthspace = await models.Healthspace.get_or_none(name=DEMO_HEALTHSPACE)
         if healthspace is None:
@@ -66,12 +71,14 @@ async def seed_demo(settings: Settings, password: str | None) -> int:
             )
         members: dict[str, models.Member] = {}
         for email, first, last, kind, roles in DEMO_PEOPLE:
-            account, _ = await models.Account.get_or_create(
+            account, new = await models.Account.get_or_create(
                 email=email,
                 defaults={"first_name": first, "last_name": last, "email_verified": True},
             )
-            account.password_hash = password_hash
-            await account.save(update_fields=["password_hash"])
+            if new or password is not None:
+                account.password_hash = password_hash
+                await account.save(update_fields=["password_hash"])
+                created.append(email)
             member = await models.Member.get_or_none(
                 account_id=account.id, healthspace_id=healthspace.id
             )
@@ -98,10 +105,16 @@ async def seed_demo(settings: Settings, password: str | None) -> int:
             )
     print(f"Demo Healthspace: {DEMO_HEALTHSPACE} ({healthspace.id})")
     print("Demo sign-ins: " + ", ".join(email for email, *_ in DEMO_PEOPLE))
-    print(
-        f"Demo password: {chosen}"
-        + ("" if password else "  (generated; set CARESPACE_DEMO_PASSWORD to choose one)")
-    )
+    if not created:
+        print("Demo password: unchanged (set CARESPACE_DEMO_PASSWORD to choose a new one)")
+    elif len(created) < len(DEMO_PEOPLE) and not password:
+        print(
+            f"Demo password: {chosen}  (for the new sign-ins {', '.join(created)}; the others keep theirs)"
+        )
+    elif password:
+        print(f"Demo password: {chosen}")
+    else:
+        print(f"Demo password: {chosen}  (generated; set CARESPACE_DEMO_PASSWORD to choose one)")
     return 0
 
 

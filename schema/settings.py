@@ -94,14 +94,38 @@ def _origins(value: str) -> tuple[str, ...]:
     return origins
 
 
+def _database_url(url: str) -> str:
+    """A database URL Carespace can use, or ConfigurationError: a scheme it knows, a file for
+    SQLite, a database name and a numeric port for PostgreSQL (without a name the server would
+    pick a default database and Carespace would migrate into it)."""
+    name = "CARESPACE_DATABASE_URL"
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        if not url.removeprefix("sqlite://"):
+            raise ConfigurationError(
+                f"{name} sqlite:// needs a file, e.g. sqlite://var/carespace.sqlite3"
+            )
+        return url
+    if parts.scheme not in {"postgres", "postgresql", "asyncpg", "psycopg"}:
+        raise ConfigurationError(
+            f"{name} must start with sqlite:// or postgres://, not {parts.scheme!r}://"
+        )
+    try:
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise ConfigurationError(
+            f"{name} has a port that is not a number: {parts.netloc!r}"
+        ) from None
+    if not parts.path.strip("/"):
+        raise ConfigurationError(
+            f"{name} names no database: add it after the host, e.g. postgres://host:5432/carespace"
+        )
+    return url
+
+
 def environment_from(env: Mapping[str, str]) -> Environment:
     """Read and check every CARESPACE_* variable; raise ConfigurationError on the first bad one."""
-    database_url = env.get("CARESPACE_DATABASE_URL") or DEFAULT_DATABASE_URL
-    scheme = urlsplit(database_url).scheme
-    if scheme not in {"sqlite", "postgres", "postgresql", "asyncpg", "psycopg"}:
-        raise ConfigurationError(
-            f"CARESPACE_DATABASE_URL must start with sqlite:// or postgres://, not {scheme!r}://"
-        )
+    database_url = _database_url(env.get("CARESPACE_DATABASE_URL") or DEFAULT_DATABASE_URL)
     public_url = (env.get("CARESPACE_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
     if urlsplit(public_url).scheme not in {"http", "https"} or not urlsplit(public_url).netloc:
         raise ConfigurationError("CARESPACE_PUBLIC_URL must be an http(s) URL")
