@@ -17,7 +17,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 
-from resolvers import ROOT_MUTATIONS, ROOT_QUERIES, app, cli
+from resolvers import ROOT_MUTATIONS, ROOT_QUERIES, ROOT_SUBSCRIPTIONS, app, cli
 from resolvers.app import FreshViewerPerOperation, Schema, should_mask
 from schema.settings import ConfigurationError, Environment, Settings, environment_from
 
@@ -38,6 +38,7 @@ SCHEMA_FILE = ROOT / "schema.graphql"
 
 Query = merge_types("Query", tuple(ROOT_QUERIES))
 Mutation = merge_types("Mutation", tuple(ROOT_MUTATIONS))
+Subscription = merge_types("Subscription", tuple(ROOT_SUBSCRIPTIONS))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -48,7 +49,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 
 def middleware(environment: Environment) -> list[Middleware]:

@@ -1,4 +1,4 @@
-"""One module per domain: root Query/Mutation fields with their permission classes, and the
+"""One module per domain: root Query/Mutation/Subscription fields with their permission classes, and the
 rules of that domain. server.py merges these root types into the schema."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from resolvers import (
     member_lookup,
     members,
     roster,
+    subscriptions,
 )
 
 ROOT_QUERIES: list[type] = [
@@ -34,3 +35,4 @@ ROOT_MUTATIONS: list[type] = [
     connections.Mutation,
     join_requests.Mutation,
 ]
+ROOT_SUBSCRIPTIONS: list[type] = [subscriptions.Subscription]

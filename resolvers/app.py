@@ -28,6 +28,8 @@ from models.config import tortoise_config
 from permissions.errors import ApiError
 from permissions.sessions import bearer_token, session_for_token
 from permissions.viewer import Viewer
+from resolvers.pages.explorer import asset, assets_installed, explorer_page
+from resolvers.pages.mail_links import PAGES, mail_link_page
 from schema.context import Context
 from schema.loaders import Loaders
 from schema.settings import Environment, Settings
@@ -93,6 +95,12 @@ class GraphQLApp(GraphQL[Context, None]):
         viewer = await viewer_for(request, self.settings)
         return Context(request=request, response=response, settings=self.settings, viewer=viewer)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """The explorer from Carespace's own assets, or strawberry's CDN page without them."""
+        if assets_installed():
+            return explorer_page()
+        return await super().render_graphql_ide(request)
+
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
 
@@ -119,7 +127,13 @@ def create_app(
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
-    routes: list[BaseRoute] = [Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)]
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql),
+        WebSocketRoute("/graphql", graphql),
+        Route("/graphql/assets/{name}", asset),
+    ]
+    if environment.settings.builtin_pages:
+        routes += [Route(path, mail_link_page) for path in PAGES]
     return Starlette(routes=routes, middleware=list(middleware), lifespan=lifespan)
 
 

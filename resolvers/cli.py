@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from starlette.applications import Starlette
 
+from resolvers.pages.explorer import assets_installed
 from resolvers.pages.logs import access_log_without_tokens
 from schema.settings import ConfigurationError, Environment, environment_from
 
@@ -224,6 +225,8 @@ async def _serve(app: Starlette, environment: Environment, listening: socket.soc
     print(f"Carespace is serving GraphQL at http://{host}:{port}/graphql", flush=True)
     if environment.settings.graphiql:
         print(f"Open http://{host}:{port}/graphql in a browser for GraphiQL.", flush=True)
+        if not assets_installed():
+            print("GraphiQL's assets are not installed (npm ci): it loads them from a CDN.")
     config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on")
     access_log_without_tokens()  # after Config, which sets up uvicorn's loggers
     await uvicorn.Server(config).serve(sockets=[listening])

@@ -23,6 +23,8 @@ class Settings:
     introspection: bool = True
     secure_cookies: bool = False
     session_cookie: str = "carespace_session"
+    # Serve the built-in pages at the mail links' paths (false when a front end answers there).
+    builtin_pages: bool = True
     # Least time between two sends of one invitation by hand ("resend").
     resend_interval: timedelta = timedelta(minutes=5)
 
@@ -137,6 +139,7 @@ def environment_from(env: Mapping[str, str]) -> Environment:
         graphiql=_flag(env, "CARESPACE_GRAPHIQL", debug),
         introspection=_flag(env, "CARESPACE_INTROSPECTION", debug),
         secure_cookies=_flag(env, "CARESPACE_SECURE_COOKIES", public_url.startswith("https")),
+        builtin_pages=_flag(env, "CARESPACE_BUILTIN_PAGES", True),
     )
     backend = env.get("CARESPACE_MAIL_BACKEND") or "file"
     if backend not in {"file", "smtp"}:
