@@ -10,7 +10,7 @@ CARESPACE_DATABASE_URL ?= sqlite://var/carespace.sqlite3
 CARESPACE_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export CARESPACE_DATABASE_URL
 
-.PHONY: setup serve test test-sqlite test-postgres lint bench schema clean
+.PHONY: setup assets serve test test-sqlite test-postgres lint bench schema clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,19 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-serve: setup
+# GraphiQL's assets, from the npm registry (package.json + package-lock.json) into node_modules/.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.installed; \
+	else echo "== Node/npm not found: GraphiQL loads its assets from a public CDN (the browser test is skipped)"; fi
+
+# Links in mails point at this server's port unless CARESPACE_PUBLIC_URL says otherwise.
+serve: setup assets
 	$(PY) server.py migrate
-	$(PY) server.py seed-demo
+	CARESPACE_PUBLIC_URL="$${CARESPACE_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(PY) server.py seed-demo
 	$(PY) server.py serve --host $(HOST) --port $(PORT)
 
 lint: setup
@@ -32,13 +42,13 @@ lint: setup
 
 test: lint test-sqlite test-postgres
 
-test-sqlite: setup
+test-sqlite: setup assets
 	@echo "== test suite on SQLite"
 	CARESPACE_TEST_DATABASE_URL=sqlite://:memory: $(VENV)/bin/pytest -q
 
 # PostgreSQL is the production database: the same suite runs against it. With CI=true an
 # unreachable server fails the run; elsewhere it is skipped with a notice.
-test-postgres: setup
+test-postgres: setup assets
 	@if $(PY) tests/postgres_ready.py "$(CARESPACE_TEST_DATABASE_URL)"; then \
 		echo "== test suite on PostgreSQL"; \
 		CARESPACE_TEST_DATABASE_URL="$(CARESPACE_TEST_DATABASE_URL)" $(VENV)/bin/pytest -q; \
@@ -56,4 +66,4 @@ schema: setup
 	$(PY) server.py export-schema
 
 clean:
-	rm -rf $(VENV) var *.egg-info
+	rm -rf $(VENV) var *.egg-info node_modules test-artefacts
