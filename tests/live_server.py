@@ -66,7 +66,11 @@ def live_server(tmp_path: Path, **variables: str) -> Iterator[LiveServer]:
     """Seed the demo data (password DEMO_PASSWORD), start the server, wait until it answers."""
     env = environment(tmp_path, CARESPACE_DEMO_PASSWORD=DEMO_PASSWORD, **variables)
     seeded = subprocess.run(
-        [sys.executable, "server.py", "seed-demo"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "server.py", "seed-demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert seeded.returncode == 0, seeded.stderr
     port = free_port()

@@ -147,7 +147,7 @@ def test_the_built_in_verify_page_verifies_in_dutch_and_drops_the_token_from_the
 ) -> None:
     page, outside, violations = browser_page
     signed_up = server.graphql(
-        "mutation { signUp(input: {email: \"sam@example.org\", password: \"a-long-secret-9\","
+        'mutation { signUp(input: {email: "sam@example.org", password: "a-long-secret-9",'
         ' firstName: "Sam", lastName: "Jansen", language: NL}) { errors { code } } }'
     )
     assert signed_up == {"data": {"signUp": {"errors": []}}}
