@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain.accounts import require_password
-from domain.connections import connect
+from domain.connections import ConnectionMail, connect
 from domain.errors import DomainError, ErrorCode
 from domain.members import add_member
 from domain.validation import (
@@ -122,14 +122,18 @@ async def _acceptor(
 async def _connect_named_clinicians(
     viewer: Viewer, row: models.Invitation, client: models.Member
 ) -> tuple[list[str], list[str]]:
-    """Connect the client to the clinicians named on the invitation. One who was deactivated
-    (or lost the clinician role) since the invitation is skipped, not a failure."""
+    """Connect the client to the clinicians named on the invitation, and mail the client who
+    they are (the connection mail, in the same transaction). One who was deactivated (or lost
+    the clinician role) since the invitation is skipped, not a failure."""
     ids = [member_id for member_id in map(parse_id, row.connect_to) if member_id]
     if not ids:
         return [], []
     staff = {
         member.id: member
-        for member in await models.Member.filter(id__in=ids, healthspace_id=client.healthspace_id)  # type: ignore[attr-defined]
+        for member in await models.Member.filter(
+            id__in=ids,
+            healthspace_id=client.healthspace_id,  # type: ignore[attr-defined]
+        ).select_related("account")
     }
     current = set(
         await models.Connection.filter(
@@ -144,6 +148,7 @@ async def _connect_named_clinicians(
     )
     connected: list[str] = []
     skipped: list[str] = []
+    mail = ConnectionMail(await models.Healthspace.get(id=client.healthspace_id))  # type: ignore[attr-defined]
     for member_id in ids:
         member = staff.get(member_id)
         usable = (
@@ -156,7 +161,11 @@ async def _connect_named_clinicians(
             skipped.append(str(member_id))
             continue
         await connect(viewer, client, member, created_by=inviter)  # type: ignore[arg-type]
+        mail.connected(client, member)  # type: ignore[arg-type]
         connected.append(str(member_id))
+    if connected:
+        await client.fetch_related("account")
+        await mail.send()
     return connected, skipped
 
 
