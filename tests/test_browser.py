@@ -171,3 +171,75 @@ def test_the_built_in_verify_page_verifies_in_dutch_and_drops_the_token_from_the
     assert outside == []
     assert violations == []
     assert link.split("token=")[1] not in server.log.read_text()
+
+
+INVITE_CLIENT = """
+mutation($input: InviteClientInput!) { inviteClient(input: $input) { errors { code } } }
+"""
+
+
+def _accept_link(folder: Path, address: str) -> str:
+    deadline = time.monotonic() + 30
+    while True:
+        for path in folder.glob("*.eml"):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if address in str(message["To"]):
+                body = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+                match = re.search(r"http://\S+/invitations/accept\?token=\S+", body)
+                if match:
+                    return match.group(0)
+        assert time.monotonic() < deadline, "no invitation mail arrived"
+        time.sleep(0.2)
+
+
+def test_the_built_in_accept_page_creates_the_account_and_membership(
+    server: LiveServer, browser_page: tuple[object, list[str], list[str]]
+) -> None:
+    page, outside, violations = browser_page
+    # given a clinician's invitation to a new client
+    clinician = server.sign_in("clinician@example.com")
+    demo = server.graphql("{ viewer { memberships { healthspace { id } } } }", clinician)
+    healthspace_id = demo["data"]["viewer"]["memberships"][0]["healthspace"]["id"]
+    invited = server.graphql(
+        INVITE_CLIENT,
+        clinician,
+        input={
+            "healthspaceId": healthspace_id,
+            "email": "noor@example.org",
+            "firstName": "Noor",
+            "lastName": "Jansen",
+        },
+    )
+    assert invited == {"data": {"inviteClient": {"errors": []}}}
+    link = _accept_link(server.mail, "noor@example.org")
+
+    # when Noor opens the link (in Dutch), chooses a password and accepts
+    page.goto(link)  # type: ignore[attr-defined]
+    page.wait_for_selector("#intro:has-text('Demo Practice')")  # type: ignore[attr-defined]
+    page.fill("input[name=password]", "noor-secret-2026")  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_selector("#message:has-text('Welkom')")  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTEFACTS / "accept-invitation.png"))  # type: ignore[attr-defined]
+
+    # then she has an account and is a client, connected to the inviting clinician
+    token = server.graphql(
+        'mutation { signIn(email: "noor@example.org", password: "noor-secret-2026") { token } }'
+    )["data"]["signIn"]["token"]
+    viewer = server.graphql(
+        "{ viewer { lastName memberships { kind connections { staff { email } } } } }", token
+    )
+    assert viewer == {
+        "data": {
+            "viewer": {
+                "lastName": "Jansen",
+                "memberships": [
+                    {
+                        "kind": "CLIENT",
+                        "connections": [{"staff": {"email": "clinician@example.com"}}],
+                    }
+                ],
+            }
+        }
+    }
+    assert outside == []
+    assert violations == []
