@@ -29,10 +29,10 @@ assets:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.installed; \
 	else echo "== Node/npm not found: GraphiQL loads its assets from a public CDN (the browser test is skipped)"; fi
 
-# Links in mails point at this server's port unless CARESPACE_PUBLIC_URL says otherwise.
+# `serve --port` makes the links in mail point at that port unless CARESPACE_PUBLIC_URL is set.
 serve: setup assets
 	$(PY) server.py migrate
-	CARESPACE_PUBLIC_URL="$${CARESPACE_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(PY) server.py seed-demo
+	$(PY) server.py seed-demo
 	$(PY) server.py serve --host $(HOST) --port $(PORT)
 
 lint: setup
