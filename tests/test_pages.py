@@ -93,3 +93,16 @@ def test_a_live_server_never_writes_a_token_into_its_access_log(tmp_path: Path) 
 
     assert log.count("token=[redacted]") == 3, log
     assert "-42" not in log
+
+
+async def test_without_the_npm_assets_the_explorer_falls_back_to_the_cdn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As on a machine without Node, where `npm ci` could not run.
+    monkeypatch.setattr("resolvers.app.assets_installed", lambda: False)
+    async with client_for(Settings()) as http:
+        page = await http.get("/graphql", headers={"Accept": "text/html"})
+
+    assert page.status_code == 200
+    assert "https://unpkg.com/graphiql" in page.text
+    assert "content-security-policy" not in page.headers
