@@ -118,7 +118,9 @@ async def invite_roster(
 ) -> RosterRun:
     """Invite everyone on `roster` into the inviter's Healthspace as clients: check, then one
     transaction. Raises DomainError for a refused run; a line's problem is that line's outcome."""
-    default_note = require_text(options.default_note, "defaultNote", max_length=MAX_NOTE_LENGTH)
+    default_note = require_text(
+        options.default_note, "defaultNote", max_length=MAX_NOTE_LENGTH, multiline=True
+    )
     try:
         lines = parse_roster(roster)
     except RosterTooLong:
