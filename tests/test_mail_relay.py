@@ -168,21 +168,56 @@ async def test_non_ascii_and_long_lines_arrive_intact(smtp_sink: SmtpSink) -> No
 
 
 @pytest.mark.usefixtures("db")
-async def test_a_header_with_a_line_break_is_never_sent(smtp_sink: SmtpSink) -> None:
+@pytest.mark.parametrize("breaker", ["\r\n", "\n", "\r", "\x00", "\u2028"])
+async def test_a_line_break_or_nul_in_a_subject_never_reaches_the_header(
+    smtp_sink: SmtpSink, breaker: str
+) -> None:
+    # Given a subject that would start a Bcc header (whatever let it into the outbox)
     await enqueue(
         Message(
-            "verify_email", "x@example.org", "Hi\r\nBcc: all@example.org", "text", "<p>html</p>"
+            "verify_email", "x@example.org", f"Hi{breaker}Bcc: all@example.org", "text", "<p>h</p>"
         )
     )
+    relay = Relay(SmtpBackend(smtp_sink.settings()))
+
+    # When the relay sends it
+    assert await relay.deliver_due() == 1
+    await relay.backend.close()
+
+    # Then the text stays in the Subject, as text: one recipient, no Bcc, no NUL on the wire
+    [received] = smtp_sink.messages
+    assert received.recipients == ("x@example.org",)
+    assert received.message["Bcc"] is None
+    assert received.subject == "Hi Bcc: all@example.org".replace(" ", " " * len(breaker), 1)
+    assert b"\x00" not in received.data
+    header = received.data.split(b"\r\n\r\n", 1)[0]
+    assert [line.split(b":")[0] for line in header.split(b"\r\n") if line[:1] != b" "] == [
+        b"From",
+        b"To",
+        b"Subject",
+        b"Date",
+        b"Message-ID",
+        b"Auto-Submitted",
+        b"MIME-Version",
+        b"Content-Type",
+    ]
+
+
+@pytest.mark.usefixtures("db")
+@pytest.mark.parametrize("breaker", ["\r\nBcc: all@example.org", "\x00"])
+async def test_an_address_with_a_line_break_or_nul_is_never_sent(
+    smtp_sink: SmtpSink, breaker: str
+) -> None:
+    await enqueue(Message("verify_email", f"x@example.org{breaker}", "Hi", "text", "<p>h</p>"))
     relay = Relay(SmtpBackend(smtp_sink.settings()))
 
     assert await relay.deliver_due() == 0
     await relay.backend.close()
 
     assert smtp_sink.messages == []
-    row = await row_for("x@example.org")
+    row = await models.OutboxMessage.get()
     assert row.status == models.OutboxStatus.FAILED
-    assert "line break" in row.last_error
+    assert "line break or NUL in a header" in row.last_error
 
 
 @pytest.mark.usefixtures("db")
