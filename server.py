@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 from tortoise.contrib.starlette import RegisterTortoise
@@ -39,6 +39,7 @@ from permissions.sessions import bearer_token, session_for_token
 from permissions.viewer import Viewer
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES
 from schema.context import Context
+from schema.errors_masking import MaskUnexpectedErrors
 from schema.loaders import Loaders
 from schema.settings import Settings
 
@@ -186,7 +187,7 @@ class Schema(strawberry.Schema):
 def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
         FreshViewerPerOperation,
-        lambda: MaskErrors(should_mask_error=_should_mask),
+        lambda: MaskUnexpectedErrors(should_mask_error=_should_mask),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
