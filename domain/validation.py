@@ -66,6 +66,15 @@ def refused_character(text: str, *, multiline: bool = False) -> str | None:
     return None
 
 
+def storable_text(text: str) -> str:
+    """`text` with what no database column can hold (NUL, which PostgreSQL refuses, and lone
+    surrogates, which are not UTF-8) replaced by U+FFFD: for text kept as the person wrote it,
+    such as a pasted roster or a mistyped address in the audit log, not for checked input."""
+    if text.isprintable() or not any(c == "\0" or "\ud800" <= c <= "\udfff" for c in text):
+        return text
+    return "".join("\ufffd" if c == "\0" or "\ud800" <= c <= "\udfff" else c for c in text)
+
+
 def require_text(
     value: str | None,
     field: str,

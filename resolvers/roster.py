@@ -29,7 +29,7 @@ from tortoise.transactions import in_transaction
 import models
 from domain.errors import DomainError, ErrorCode
 from domain.people import display_name
-from domain.validation import MAX_NOTE_LENGTH, require_text
+from domain.validation import MAX_NOTE_LENGTH, require_text, storable_text
 from mailer import outbox
 from mailer.messages import Message
 from permissions.guards import HasPermission, guard
@@ -238,7 +238,7 @@ class _Run:
             healthspace_id=self.healthspace.id,
             created_by_id=self.inviter.id,
             created_at=now,
-            roster=self.roster,
+            roster=storable_text(self.roster),
             default_note=self.default_note,
             connect_to=[str(member_id) for member_id in self.clinicians],
             require_existing_account=self.options.require_existing_account,

@@ -4,6 +4,7 @@ every place that takes them, and mail that no text can break."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -561,9 +562,9 @@ async def test_a_healthspace_name_can_no_longer_break_later_mails(
 async def test_a_name_stored_before_the_rule_still_cannot_break_a_mail(
     smtp_sink: SmtpSink, people: People, healthspace: models.Healthspace
 ) -> None:
-    # Given a name with a NUL and a line break that reached the database some other way
+    # Given a name with an escape and a line break that reached the database some other way
     inviter = await people.staff(
-        healthspace, Role.ADMINISTRATOR, first_name="Ada\x00", last_name="Admin\r\nBcc: x@e.org"
+        healthspace, Role.ADMINISTRATOR, first_name="Ada\x1b", last_name="Admin\r\nBcc: x@e.org"
     )
 
     # When that person invites someone
@@ -573,12 +574,12 @@ async def test_a_name_stored_before_the_rule_still_cannot_break_a_mail(
     delivered = await relay.deliver_due()
     await relay.backend.close()
 
-    # Then the mail goes out with the text in one Subject line: no NUL, no Bcc header
+    # Then the mail goes out with the text in one Subject line: no escape, no Bcc header
     assert delivered == 1
     [received] = smtp_sink.messages
     assert received.recipients == ("anna.jansen@example.org",)
     assert received.message["Bcc"] is None
-    assert b"\x00" not in received.data.split(b"\r\n\r\n", 1)[0]
+    assert b"\x1b" not in received.data.split(b"\r\n\r\n", 1)[0]
     assert received.subject.startswith("Ada  Admin  Bcc: x@e.org invites you to")
 
 
@@ -591,3 +592,20 @@ def test_the_command_line_takes_the_same_addresses_and_names(tmp_path: Path) -> 
     assert created.returncode == 0, created.stderr
     assert rows(tmp_path, "SELECT name FROM healthspace") == [("Kliniek Müller",)]
     assert rows(tmp_path, "SELECT email FROM invitation") == [("ada@xn--mller-kva.de",)]
+
+
+async def test_a_nul_or_lone_surrogate_in_a_sign_in_is_wrong_credentials(
+    anonymous: Person,
+) -> None:
+    for email in ("ann\x00@example.org", "ann\ud800@example.org"):
+        # json.dumps writes the lone surrogate as the escape a client may send
+        body = json.dumps({"query": SIGN_IN, "variables": {"email": email, "password": "x"}})
+        response = await anonymous.http.post(
+            "/graphql", content=body, headers={"Content-Type": "application/json"}
+        )
+
+        assert response.json()["data"]["signIn"] == {
+            "account": None,
+            "errors": [{"code": "INVALID_CREDENTIALS"}],
+        }
+    assert await models.AuditEvent.filter(action="SIGN_IN").count() == 2

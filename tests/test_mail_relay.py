@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import html
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from pathlib import Path
+from types import SimpleNamespace
 from typing import cast
 
 import pytest
@@ -18,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 import models
 from mailer.messages import Message, compose, verify_email
+from mailer.mime import Sender, render
 from mailer.outbox import enqueue, enqueue_many
 from mailer.relay import (
     FileBackend,
@@ -168,7 +171,7 @@ async def test_non_ascii_and_long_lines_arrive_intact(smtp_sink: SmtpSink) -> No
 
 
 @pytest.mark.usefixtures("db")
-@pytest.mark.parametrize("breaker", ["\r\n", "\n", "\r", "\x00", "\u2028"])
+@pytest.mark.parametrize("breaker", ["\r\n", "\n", "\r", "\x1b", "\u2028"])
 async def test_a_line_break_or_nul_in_a_subject_never_reaches_the_header(
     smtp_sink: SmtpSink, breaker: str
 ) -> None:
@@ -203,11 +206,31 @@ async def test_a_line_break_or_nul_in_a_subject_never_reaches_the_header(
     ]
 
 
+def test_a_nul_never_reaches_a_header() -> None:
+    # PostgreSQL cannot store a NUL, so this is the renderer alone, as SQLite could feed it
+    message = SimpleNamespace(
+        id=uuid.uuid4(),
+        to_address="x@example.org",
+        subject="Hi\x00there",
+        text_body="t",
+        html_body="h",
+    )
+    sender = Sender.parse("Carespace <no-reply@carespace.test>")
+
+    data = render(message, sender, datetime.now(UTC))  # type: ignore[arg-type]
+
+    assert b"Subject: Hi there\r\n" in data and b"\x00" not in data
+    with pytest.raises(ValueError, match="line break or NUL"):
+        render(
+            SimpleNamespace(**vars(message) | {"to_address": "x@example.org\x00"}),
+            sender,
+            datetime.now(UTC),
+        )  # type: ignore[arg-type]
+
+
 @pytest.mark.usefixtures("db")
-@pytest.mark.parametrize("breaker", ["\r\nBcc: all@example.org", "\x00"])
-async def test_an_address_with_a_line_break_or_nul_is_never_sent(
-    smtp_sink: SmtpSink, breaker: str
-) -> None:
+async def test_an_address_with_a_line_break_is_never_sent(smtp_sink: SmtpSink) -> None:
+    breaker = "\r\nBcc: all@example.org"
     await enqueue(Message("verify_email", f"x@example.org{breaker}", "Hi", "text", "<p>h</p>"))
     relay = Relay(SmtpBackend(smtp_sink.settings()))
 
