@@ -13,12 +13,12 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from strawberry.extensions import MaskErrors
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES, ROOT_SUBSCRIPTIONS, app, cli
 from resolvers.app import FreshViewerPerOperation, Schema, should_mask
+from schema.errors_masking import MaskUnexpectedErrors
 from schema.settings import ConfigurationError, Environment, Settings, environment_from
 
 __all__ = [
@@ -45,7 +45,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with its extensions, in the order they wrap an operation."""
     extensions: list[Any] = [
         FreshViewerPerOperation,
-        lambda: MaskErrors(should_mask_error=should_mask),
+        lambda: MaskUnexpectedErrors(should_mask_error=should_mask),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

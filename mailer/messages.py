@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from mailer.mime import header_text
 from mailer.templates import TEMPLATES
 
 
@@ -29,7 +30,7 @@ def compose(template: str, language: str, to: str, **params: str) -> Message:
     return Message(
         template=template,
         to=to,
-        subject=subject.format(**params),
+        subject=header_text(subject.format(**params)),
         text=text,
         html=_html(body, params),
     )

@@ -8,6 +8,7 @@ the time budget of a bulk send (a roster of a few thousand invitations).
 from __future__ import annotations
 
 import binascii
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
@@ -57,7 +58,7 @@ def render(message: OutgoingMessage, sender: Sender, now: datetime) -> bytes:
     headers = (
         f"From: {sender.header}\r\n"
         f"To: {_checked(message.to_address)}\r\n"
-        f"Subject: {_encoded(message.subject, 'Subject')}\r\n"
+        f"Subject: {_encoded(header_text(message.subject), 'Subject')}\r\n"
         f"Date: {format_datetime(now)}\r\n"
         f"Message-ID: <{message.id}@{sender.domain}>\r\n"
         # RFC 3834: keeps vacation responders from answering a no-reply address.
@@ -90,9 +91,22 @@ def _part(boundary: str, subtype: str, body: str) -> bytes:
     return head.encode() + encoded
 
 
+def header_text(value: str) -> str:
+    """`value` fit for a header's free text (a Subject): every control character (CR, LF, NUL,
+    tab...) and Unicode line or paragraph separator becomes a space, so that no text, whatever
+    it holds, can end the header, start another one or cut the message short."""
+    if value.isprintable():
+        return value
+    return "".join(
+        " " if unicodedata.category(char) in {"Cc", "Zl", "Zp"} else char for char in value
+    )
+
+
 def _checked(value: str) -> str:
-    if "\r" in value or "\n" in value:
-        raise ValueError(f"line break in a header value: {value!r}")
+    """`value` unchanged; ValueError when it holds a CR, LF or NUL (an address or a configured
+    From line has no text to mend: sending it would forge headers or cut the message)."""
+    if "\r" in value or "\n" in value or "\0" in value:
+        raise ValueError(f"line break or NUL in a header value: {value!r}")
     return value
 
 

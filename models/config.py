@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tortoise.backends.base.config_generator import expand_db_url
+
 MODEL_MODULES = [
     "models.accounts",
     "models.audit",
@@ -19,9 +21,20 @@ MODEL_MODULES = [
 DEFAULT_DATABASE_URL = "sqlite://var/carespace.sqlite3"
 
 
+def connection_config(database_url: str) -> str | dict[str, Any]:
+    """What Tortoise connects to for `database_url`: the URL itself, except that SQLite goes
+    through `models.sqlite` (writers wait their turn instead of failing: WAL, a busy timeout,
+    BEGIN IMMEDIATE)."""
+    if not database_url.startswith("sqlite://"):
+        return database_url
+    config = expand_db_url(database_url)
+    config["engine"] = "models.sqlite"
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection_config(database_url)},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

@@ -11,7 +11,14 @@ from tortoise.transactions import in_transaction
 import models
 from domain.accounts import require_password
 from domain.errors import DomainError, ErrorCode
-from domain.validation import MAX_NAME_LENGTH, checked_date_of_birth, require_email, require_text
+from domain.validation import (
+    MAX_NAME_LENGTH,
+    checked_date_of_birth,
+    normalized_email,
+    require_email,
+    require_text,
+    storable_text,
+)
 from mailer import messages, outbox
 from permissions.audit import record_event
 from permissions.guards import IsAuthenticated, Public, guard
@@ -185,7 +192,8 @@ class Mutation:
     @returns_errors(SignInPayload)
     async def sign_in(self, info: Info, email: str, password: str) -> SignInPayload:
         viewer = info.context.viewer
-        address = email.strip().lower()
+        # As written when it is no valid address (an account may predate today's rule)
+        address = normalized_email(email) or storable_text(email.strip().lower())
         account = await models.Account.get_or_none(email=address)
         if (
             not await verify_password(account.password_hash if account else None, password)

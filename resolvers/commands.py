@@ -12,9 +12,10 @@ from typing import TextIO
 from tortoise.transactions import in_transaction
 
 import models
+from domain.errors import DomainError
 from domain.members import add_member
 from domain.people import SYSTEM_INVITER
-from domain.validation import normalized_email
+from domain.validation import MAX_NAME_LENGTH, normalized_email, require_text
 from mailer import outbox
 from permissions.audit import record_event
 from permissions.passwords import hash_password, password_problem
@@ -126,12 +127,14 @@ async def create_healthspace(settings: Settings, name: str, administrator_email:
     if email is None:
         print(f"{administrator_email!r} is not a valid email address.")
         return 2
-    if not name.strip():
-        print("Give the Healthspace a name.")
+    try:
+        name = require_text(name, "name", max_length=MAX_NAME_LENGTH * 2, required=True)
+    except DomainError as error:
+        print(error.problems[0].message)
         return 2
     now = datetime.now(UTC)
     async with in_transaction():
-        healthspace = await models.Healthspace.create(name=name.strip())
+        healthspace = await models.Healthspace.create(name=name)
         invitation, token = new_invitation(
             healthspace=healthspace,
             kind=models.MemberKind.STAFF,

@@ -66,7 +66,11 @@ def _apply_settings(row: models.Healthspace, input: UpdateHealthspaceInput) -> l
     for field in ("description", "welcome_text", "address", "opening_hours"):
         value = getattr(input, field)
         if value is not None:
-            setattr(row, field, require_text(value, _camel(field), max_length=MAX_TEXT_LENGTH))
+            setattr(
+                row,
+                field,
+                require_text(value, _camel(field), max_length=MAX_TEXT_LENGTH, multiline=True),
+            )
             changed.append(field)
     for field in ("logo_url", "background_url"):
         value = getattr(input, field)

@@ -181,7 +181,7 @@ def _invitee(email: str, first_name: str, last_name: str, note: str | None) -> I
         email=require_email(email),
         first_name=require_text(first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True),
         last_name=require_text(last_name, "lastName", max_length=MAX_NAME_LENGTH, required=True),
-        note=require_text(note, "note", max_length=MAX_NOTE_LENGTH),
+        note=require_text(note, "note", max_length=MAX_NOTE_LENGTH, multiline=True),
     )
 
 

@@ -107,7 +107,7 @@ class Mutation:
         account = viewer.account
         assert account is not None
         healthspace = await models.Healthspace.get(id=parse_id(healthspace_id))
-        text = require_text(message, "message", max_length=MAX_NOTE_LENGTH)
+        text = require_text(message, "message", max_length=MAX_NOTE_LENGTH, multiline=True)
         if not account.email_verified:
             raise DomainError(
                 ErrorCode.EMAIL_NOT_VERIFIED,
@@ -191,7 +191,7 @@ class Mutation:
         self, info: Info, id: strawberry.ID, reason: str | None = None
     ) -> JoinRequestPayload:
         viewer = info.context.viewer
-        text = require_text(reason, "reason", max_length=MAX_NOTE_LENGTH)
+        text = require_text(reason, "reason", max_length=MAX_NOTE_LENGTH, multiline=True)
         healthspace_id = await request_scope(None, {"id": id})
         actor = await viewer.member_of(healthspace_id)  # type: ignore[arg-type]
         async with in_transaction():

@@ -29,7 +29,7 @@ from tortoise.transactions import in_transaction
 import models
 from domain.errors import DomainError, ErrorCode
 from domain.people import display_name
-from domain.validation import MAX_NOTE_LENGTH, require_text
+from domain.validation import MAX_NOTE_LENGTH, require_text, storable_text
 from mailer import outbox
 from mailer.messages import Message
 from permissions.guards import HasPermission, guard
@@ -118,7 +118,9 @@ async def invite_roster(
 ) -> RosterRun:
     """Invite everyone on `roster` into the inviter's Healthspace as clients: check, then one
     transaction. Raises DomainError for a refused run; a line's problem is that line's outcome."""
-    default_note = require_text(options.default_note, "defaultNote", max_length=MAX_NOTE_LENGTH)
+    default_note = require_text(
+        options.default_note, "defaultNote", max_length=MAX_NOTE_LENGTH, multiline=True
+    )
     try:
         lines = parse_roster(roster)
     except RosterTooLong:
@@ -236,7 +238,7 @@ class _Run:
             healthspace_id=self.healthspace.id,
             created_by_id=self.inviter.id,
             created_at=now,
-            roster=self.roster,
+            roster=storable_text(self.roster),
             default_note=self.default_note,
             connect_to=[str(member_id) for member_id in self.clinicians],
             require_existing_account=self.options.require_existing_account,

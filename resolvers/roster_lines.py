@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from domain.validation import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, normalized_email
+from domain.validation import MAX_NAME_LENGTH, MAX_NOTE_LENGTH, normalized_email, refused_character
 
 MAX_ROSTER_LINES = 10_000
 # Room for 10,000 lines each with a long address and a note of the maximum length.
@@ -70,6 +70,15 @@ def _person_lines(text: str) -> Iterator[RosterLine]:
 
 def parse_line(number: int, line: str) -> RosterLine:
     """One non-blank, non-comment line."""
+    char = refused_character(line.replace("\t", " "))  # a tab separates columns here
+    if char is not None:
+        shown = "".join("\ufffd" if c != "\t" and refused_character(c) else c for c in line)
+        return RosterLine(
+            number,
+            shown,
+            None,
+            problem=f"This line holds a control or text-direction character (U+{ord(char):04X}).",
+        )
     name = ""
     angle = _ANGLE_FORM.match(line)
     if angle:

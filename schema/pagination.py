@@ -13,6 +13,9 @@ from permissions.errors import BadUserInput
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+# The largest offset a cursor may carry: a GraphQL Int, far beyond any list here, and small
+# enough that offset + 1 + `first` stays inside the 64-bit integers SQL OFFSET takes.
+MAX_CURSOR_OFFSET = 2**31 - 1
 
 T = TypeVar("T")
 
@@ -35,13 +38,23 @@ def encode_cursor(offset: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    """The offset of the row a cursor of `encode_cursor` points at.
+
+    Raises BadUserInput for anything else: not base64 of `offset:<digits>` exactly as this API
+    writes it, or an offset beyond MAX_CURSOR_OFFSET."""
+    refused = BadUserInput("The `after` cursor is not one this API gave out.")
+    # The longest cursor encode_cursor writes; checked first, so no huge text is decoded.
+    if len(cursor) > len(encode_cursor(MAX_CURSOR_OFFSET)):
+        raise refused
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        offset = int(value)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BadUserInput("The `after` cursor is not one this API gave out.") from error
-    if kind != "offset" or offset < 0:
-        raise BadUserInput("The `after` cursor is not one this API gave out.")
+    except (ValueError, UnicodeError) as error:
+        raise refused from error
+    if kind != "offset" or not (value.isascii() and value.isdigit()):
+        raise refused
+    offset = int(value)
+    if offset > MAX_CURSOR_OFFSET or encode_cursor(offset) != cursor:
+        raise refused
     return offset
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import html
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from pathlib import Path
+from types import SimpleNamespace
 from typing import cast
 
 import pytest
@@ -18,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 import models
 from mailer.messages import Message, compose, verify_email
+from mailer.mime import Sender, render
 from mailer.outbox import enqueue, enqueue_many
 from mailer.relay import (
     FileBackend,
@@ -168,21 +171,76 @@ async def test_non_ascii_and_long_lines_arrive_intact(smtp_sink: SmtpSink) -> No
 
 
 @pytest.mark.usefixtures("db")
-async def test_a_header_with_a_line_break_is_never_sent(smtp_sink: SmtpSink) -> None:
+@pytest.mark.parametrize("breaker", ["\r\n", "\n", "\r", "\x1b", "\u2028"])
+async def test_a_line_break_or_nul_in_a_subject_never_reaches_the_header(
+    smtp_sink: SmtpSink, breaker: str
+) -> None:
+    # Given a subject that would start a Bcc header (whatever let it into the outbox)
     await enqueue(
         Message(
-            "verify_email", "x@example.org", "Hi\r\nBcc: all@example.org", "text", "<p>html</p>"
+            "verify_email", "x@example.org", f"Hi{breaker}Bcc: all@example.org", "text", "<p>h</p>"
         )
     )
+    relay = Relay(SmtpBackend(smtp_sink.settings()))
+
+    # When the relay sends it
+    assert await relay.deliver_due() == 1
+    await relay.backend.close()
+
+    # Then the text stays in the Subject, as text: one recipient, no Bcc, no NUL on the wire
+    [received] = smtp_sink.messages
+    assert received.recipients == ("x@example.org",)
+    assert received.message["Bcc"] is None
+    assert received.subject == "Hi Bcc: all@example.org".replace(" ", " " * len(breaker), 1)
+    assert b"\x00" not in received.data
+    header = received.data.split(b"\r\n\r\n", 1)[0]
+    assert [line.split(b":")[0] for line in header.split(b"\r\n") if line[:1] != b" "] == [
+        b"From",
+        b"To",
+        b"Subject",
+        b"Date",
+        b"Message-ID",
+        b"Auto-Submitted",
+        b"MIME-Version",
+        b"Content-Type",
+    ]
+
+
+def test_a_nul_never_reaches_a_header() -> None:
+    # PostgreSQL cannot store a NUL, so this is the renderer alone, as SQLite could feed it
+    message = SimpleNamespace(
+        id=uuid.uuid4(),
+        to_address="x@example.org",
+        subject="Hi\x00there",
+        text_body="t",
+        html_body="h",
+    )
+    sender = Sender.parse("Carespace <no-reply@carespace.test>")
+
+    data = render(message, sender, datetime.now(UTC))  # type: ignore[arg-type]
+
+    assert b"Subject: Hi there\r\n" in data and b"\x00" not in data
+    with pytest.raises(ValueError, match="line break or NUL"):
+        render(
+            SimpleNamespace(**vars(message) | {"to_address": "x@example.org\x00"}),
+            sender,
+            datetime.now(UTC),
+        )  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("db")
+async def test_an_address_with_a_line_break_is_never_sent(smtp_sink: SmtpSink) -> None:
+    breaker = "\r\nBcc: all@example.org"
+    await enqueue(Message("verify_email", f"x@example.org{breaker}", "Hi", "text", "<p>h</p>"))
     relay = Relay(SmtpBackend(smtp_sink.settings()))
 
     assert await relay.deliver_due() == 0
     await relay.backend.close()
 
     assert smtp_sink.messages == []
-    row = await row_for("x@example.org")
+    row = await models.OutboxMessage.get()
     assert row.status == models.OutboxStatus.FAILED
-    assert "line break" in row.last_error
+    assert "line break or NUL in a header" in row.last_error
 
 
 @pytest.mark.usefixtures("db")
