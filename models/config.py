@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import ConfigurationError
 
 MODEL_MODULES = [
     "models.accounts",
@@ -27,7 +28,11 @@ def connection_config(database_url: str) -> str | dict[str, Any]:
     BEGIN IMMEDIATE)."""
     if not database_url.startswith("sqlite://"):
         return database_url
-    config = expand_db_url(database_url)
+    try:
+        config = expand_db_url(database_url)
+    except ConfigurationError:
+        # A bad URL is reported in one line where the settings are read, not at import.
+        return database_url
     config["engine"] = "models.sqlite"
     return config
 
