@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -186,10 +187,28 @@ async def end_disallowed_connections(
     """End the member's current connections that their (new) kind or roles no longer allow, e.g.
     a clinician who lost the role, or a former clinician who comes back as a client (call inside
     a transaction). They stay as history, and each client is mailed as for any ended one."""
+    return await _end(viewer, member, ended_by, keep=lambda row: _still_allowed(member, row))
+
+
+async def end_connections(
+    viewer: Viewer | None, member: models.Member, *, ended_by: models.Member | None
+) -> list[models.Connection]:
+    """End every current connection of the member, on either side (call inside a transaction):
+    a member leaving the Healthspace, or one coming back who must find none of the old ones
+    (issue 7, item 7). Kept as history; each active client is mailed as for any ended one."""
+    return await _end(viewer, member, ended_by, keep=lambda row: False)
+
+
+async def _end(
+    viewer: Viewer | None,
+    member: models.Member,
+    ended_by: models.Member | None,
+    keep: Callable[[models.Connection], bool],
+) -> list[models.Connection]:
     rows = await models.Connection.filter(
         Q(client_id=member.id) | Q(staff_id=member.id), current_key__not_isnull=True
     )
-    ending = [row for row in rows if not _still_allowed(member, row)]
+    ending = [row for row in rows if not keep(row)]
     if not ending:
         return []
     ids = {row.client_id for row in ending} | {row.staff_id for row in ending}  # type: ignore[attr-defined]

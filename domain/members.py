@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import models
-from domain.connections import end_disallowed_connections
+from domain.connections import end_connections
 from domain.errors import DomainError, ErrorCode
 from permissions.roles import GRANTABLE, Permission, Role
 
@@ -84,6 +84,10 @@ async def add_member(
             ["email"],
         )
     if existing is not None:
+        # A returning member starts without connections: only what the new invitation or request
+        # says comes back, never an old one (ended before reactivating, so nobody is mailed
+        # about tidying up a membership that was not in use).
+        await end_connections(None, existing, ended_by=None)
         existing.kind = kind
         existing.roles = roles
         existing.granted_permissions = granted
@@ -91,9 +95,6 @@ async def add_member(
         existing.deactivated_at = None
         existing.identification_number = identification_number or existing.identification_number
         await existing.save()
-        # Coming back as another kind, or without the clinician role, ends what no longer fits:
-        # a former clinician rejoining as a client must not see their old clients.
-        await end_disallowed_connections(None, existing, ended_by=None)
         return existing
     return await models.Member.create(
         account=account,

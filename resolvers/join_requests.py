@@ -22,6 +22,7 @@ from permissions.guards import (
     HasPermission,
     IsAuthenticated,
     IsRequester,
+    found,
     guard,
 )
 from permissions.roles import Permission
@@ -106,7 +107,7 @@ class Mutation:
         viewer = info.context.viewer
         account = viewer.account
         assert account is not None
-        healthspace = await models.Healthspace.get(id=parse_id(healthspace_id))
+        healthspace: models.Healthspace = found(info).target
         text = require_text(message, "message", max_length=MAX_NOTE_LENGTH)
         if not account.email_verified:
             raise DomainError(
@@ -147,8 +148,7 @@ class Mutation:
     @returns_errors(JoinRequestPayload)
     async def approve_join_request(self, info: Info, id: strawberry.ID) -> JoinRequestPayload:
         viewer = info.context.viewer
-        healthspace_id = await request_scope(None, {"id": id})
-        actor = await viewer.member_of(healthspace_id)  # type: ignore[arg-type]
+        actor = found(info).member
         async with in_transaction():
             row = await _claim(
                 parse_id(id),
@@ -192,8 +192,7 @@ class Mutation:
     ) -> JoinRequestPayload:
         viewer = info.context.viewer
         text = require_text(reason, "reason", max_length=MAX_NOTE_LENGTH)
-        healthspace_id = await request_scope(None, {"id": id})
-        actor = await viewer.member_of(healthspace_id)  # type: ignore[arg-type]
+        actor = found(info).member
         async with in_transaction():
             row = await _claim(
                 parse_id(id),

@@ -9,12 +9,12 @@ import strawberry
 from tortoise.transactions import in_transaction
 
 import models
-from domain.connections import end_disallowed_connections
+from domain.connections import end_connections, end_disallowed_connections
 from domain.errors import DomainError, ErrorCode
 from domain.members import check_grants, check_roles, keep_an_administrator
 from domain.validation import require_text
 from permissions.audit import record_event
-from permissions.guards import HasPermission, IsAuthenticated, IsMember, guard
+from permissions.guards import HasPermission, IsAuthenticated, IsMember, found, guard
 from permissions.objects import can_see_member
 from permissions.roles import GRANTABLE, Permission, Role
 from permissions.scopes import healthspace_argument, healthspace_of, parse_id
@@ -27,10 +27,10 @@ from schema.types import Info
 member_scope = healthspace_of(models.Member, "member_id")
 
 
-async def _locked_member(member_id: strawberry.ID) -> models.Member:
-    """The member row, locked for this transaction (the permission class already checked that it
-    exists in a Healthspace the viewer may manage)."""
-    return await models.Member.select_for_update().get(id=parse_id(member_id))
+async def _locked_member(info: Info) -> models.Member:
+    """The member the guard found, read again locked for this transaction."""
+    target: models.Member = found(info).target
+    return await models.Member.select_for_update().get(id=target.id)
 
 
 @strawberry.type
@@ -63,7 +63,7 @@ class Mutation:
     ) -> MemberPayload:
         viewer = info.context.viewer
         async with in_transaction():
-            member = await _locked_member(member_id)
+            member = await _locked_member(info)
             new_roles = check_roles(member.kind, [role.value for role in roles])
             if Role.ADMINISTRATOR.value not in new_roles:
                 await keep_an_administrator(member)
@@ -74,7 +74,7 @@ class Mutation:
                 p for p in member.granted_permissions if GRANTABLE[Permission(p)].value in new_roles
             ]
             await member.save(update_fields=["roles", "granted_permissions"])
-            actor = await viewer.member_of(member.healthspace_id)  # type: ignore[attr-defined]
+            actor = found(info).member
             # Without the clinician role their connections end (kept as history).
             await end_disallowed_connections(viewer, member, ended_by=actor)
             await record_event(
@@ -116,7 +116,7 @@ class Mutation:
     async def deactivate_member(self, info: Info, member_id: strawberry.ID) -> MemberPayload:
         viewer = info.context.viewer
         async with in_transaction():
-            member = await _locked_member(member_id)
+            member = await _locked_member(info)
             if member.status == models.MemberStatus.DEACTIVATED:
                 raise DomainError(
                     ErrorCode.MEMBER_DEACTIVATED,
@@ -131,7 +131,7 @@ class Mutation:
                 viewer,
                 "MEMBER_DEACTIVATED",
                 healthspace_id=member.healthspace_id,
-                actor=await viewer.member_of(member.healthspace_id),
+                actor=found(info).member,
                 subject_id=member.id,
                 client_member_id=member.id if member.kind == models.MemberKind.CLIENT else None,
             )  # type: ignore[attr-defined]
@@ -146,7 +146,7 @@ class Mutation:
     async def reactivate_member(self, info: Info, member_id: strawberry.ID) -> MemberPayload:
         viewer = info.context.viewer
         async with in_transaction():
-            member = await _locked_member(member_id)
+            member = await _locked_member(info)
             if member.status == models.MemberStatus.ACTIVE:
                 raise DomainError(
                     ErrorCode.ALREADY_MEMBER, "This member is active already.", ["memberId"]
@@ -158,7 +158,7 @@ class Mutation:
                 viewer,
                 "MEMBER_REACTIVATED",
                 healthspace_id=member.healthspace_id,
-                actor=await viewer.member_of(member.healthspace_id),
+                actor=found(info).member,
                 subject_id=member.id,
             )  # type: ignore[attr-defined]
         return MemberPayload(member=Member.from_row(member))
@@ -177,7 +177,7 @@ class Mutation:
     async def update_member(self, info: Info, input: UpdateMemberInput) -> MemberPayload:
         viewer = info.context.viewer
         async with in_transaction():
-            member = await _locked_member(input.member_id)
+            member = await _locked_member(info)
             if input.identification_number is not None:
                 if member.kind != models.MemberKind.CLIENT:
                     raise DomainError(
@@ -196,7 +196,7 @@ class Mutation:
                     viewer,
                     "MEMBER_UPDATED",
                     healthspace_id=member.healthspace_id,
-                    actor=await viewer.member_of(member.healthspace_id),
+                    actor=found(info).member,
                     subject_id=member.id,
                     client_member_id=member.id,
                 )  # type: ignore[attr-defined]
@@ -209,11 +209,14 @@ class Mutation:
     @returns_errors(MemberPayload)
     async def leave_healthspace(self, info: Info, healthspace_id: strawberry.ID) -> MemberPayload:
         viewer = info.context.viewer
-        mine = await viewer.member_of(parse_id(healthspace_id))  # type: ignore[arg-type]
+        mine = found(info).member
         assert mine is not None
         async with in_transaction():
             member = await models.Member.select_for_update().get(id=mine.id)
             await keep_an_administrator(member, "healthspaceId")
+            # Leaving ends every connection (kept as history, each client mailed): coming back
+            # later brings back only what the new invitation or request says.
+            await end_connections(viewer, member, ended_by=member)
             member.status = models.MemberStatus.DEACTIVATED
             member.deactivated_at = datetime.now(UTC)
             await member.save(update_fields=["status", "deactivated_at"])
@@ -233,7 +236,7 @@ async def _change_grants(
 ) -> MemberPayload:
     viewer = info.context.viewer
     async with in_transaction():
-        member = await _locked_member(member_id)
+        member = await _locked_member(info)
         if member.kind != models.MemberKind.STAFF:
             raise DomainError(
                 ErrorCode.INVALID_PERMISSION,
@@ -249,7 +252,7 @@ async def _change_grants(
             viewer,
             "MEMBER_PERMISSIONS_CHANGED",
             healthspace_id=member.healthspace_id,
-            actor=await viewer.member_of(member.healthspace_id),
+            actor=found(info).member,
             subject_id=member.id,
             details={"before": before, "after": granted},
         )  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from tortoise.queryset import QuerySet
 import models
 from permissions.guards import HasPermission, IsStaff, guard
 from permissions.roles import Permission, invitation_kinds
-from permissions.scopes import Scope, parse_id
+from permissions.scopes import Scope, Scoped, parse_id
 from schema.connections import my_clients
 from schema.invitations import Invitation, status_filter
 from schema.join_requests import JoinRequest
@@ -35,8 +35,9 @@ EXPIRING_WITHIN = timedelta(days=3)
 def _tasks_healthspace() -> Scope:
     """For fields of HealthspaceTasks: the Healthspace the tasks belong to."""
 
-    async def scope(source: Any, kwargs: dict[str, Any]) -> uuid.UUID | None:
-        return parse_id(source.healthspace_id)
+    async def scope(source: Any, kwargs: dict[str, Any]) -> Scoped | None:
+        healthspace_id = parse_id(source.healthspace_id)
+        return Scoped(healthspace_id) if healthspace_id else None
 
     return scope
 
