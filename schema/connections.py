@@ -38,12 +38,9 @@ class Connection:
         )
 
     async def _member(self, info: Info, member_id: object) -> Member | None:
-        from schema.members import Member
+        from schema.members import visible_member
 
-        if member_id is None:
-            return None
-        row = await info.context.loaders.member.load(member_id)
-        return Member.from_row(row) if row else None
+        return await visible_member(info, member_id)
 
     @strawberry.field
     async def client(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:

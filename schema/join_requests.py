@@ -57,15 +57,9 @@ class JoinRequest(PersonFields):
     async def decided_by(
         self, info: Info
     ) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
-        from schema.members import Member
+        from schema.members import visible_member
 
-        decided_by_id = self.row.decided_by_id  # type: ignore[attr-defined]
-        if decided_by_id is None:
-            return None
-        if not await info.context.viewer.is_staff_of(self.row.healthspace_id):  # type: ignore[attr-defined]
-            return None
-        row = await info.context.loaders.member.load(decided_by_id)
-        return Member.from_row(row) if row else None
+        return await visible_member(info, self.row.decided_by_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type

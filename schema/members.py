@@ -10,6 +10,7 @@ from tortoise.functions import Lower
 from tortoise.queryset import QuerySet
 
 import models
+from permissions.objects import sees_member
 from permissions.viewer import member_permissions
 from schema.enums import MemberKind, MemberStatus, Permission, Role
 from schema.errors import UserError
@@ -104,6 +105,31 @@ class Member(PersonFields):
             (self.row, mine) if self.row.kind == models.MemberKind.CLIENT else (mine, self.row)
         )
         return await info.context.loaders.connected_pair.load(f"{client.id}:{staff.id}")
+
+
+async def visible_member(info: Info, member_id: object) -> Member | None:
+    """The member with this id as a field nested anywhere may show it: exactly when
+    `member(id:)` would (`permissions.objects.sees_member`), else None. Batched: the rows and the
+    client-to-clinician connections are read through the request's loaders."""
+    if member_id is None:
+        return None
+    row = await info.context.loaders.member.load(member_id)
+    if row is None:
+        return None
+    mine = await info.context.viewer.member_of(row.healthspace_id)  # type: ignore[attr-defined]
+    connected = (
+        mine is not None
+        and mine.kind == models.MemberKind.CLIENT
+        and row.kind == models.MemberKind.STAFF
+        and await info.context.loaders.connected_pair.load(f"{mine.id}:{row.id}")
+    )
+    return Member.from_row(row) if sees_member(mine, row, connected) else None
+
+
+async def visible_members(info: Info, member_ids: list[object]) -> list[Member]:
+    """`visible_member` for each id, in order, leaving out those the viewer may not see."""
+    found = [await visible_member(info, member_id) for member_id in member_ids]
+    return [member for member in found if member is not None]
 
 
 @strawberry.type
