@@ -16,9 +16,7 @@ async def can_see_healthspace(viewer: Viewer, healthspace: models.Healthspace) -
     return healthspace.findable or await viewer.member_of(healthspace.id) is not None
 
 
-def sees_member(
-    mine: models.Member | None, member: models.Member, connected_staff: bool
-) -> bool:
+def sees_member(mine: models.Member | None, member: models.Member, connected_staff: bool) -> bool:
     """The rule of `member(id:)`, given the viewer's membership of the member's Healthspace and
     whether `member` is a staff member with a current connection to the viewer (as client):
     staff see every member of their Healthspace; anyone sees their own membership; a client sees

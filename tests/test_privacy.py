@@ -1009,9 +1009,7 @@ def walker(request: pytest.FixtureRequest) -> Person:
     return request.getfixturevalue(request.param)
 
 
-@pytest.mark.parametrize(
-    "walker", ["client", "clinician", "assistant", "outsider"], indirect=True
-)
+@pytest.mark.parametrize("walker", ["client", "clinician", "assistant", "outsider"], indirect=True)
 async def test_every_member_and_account_reachable_follows_the_rule_of_member_by_id(
     busy_healthspace: models.Healthspace, walker: Person
 ) -> None:
