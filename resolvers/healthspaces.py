@@ -8,6 +8,7 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain.errors import DomainError, ErrorCode
+from domain.search import healthspace_search
 from domain.validation import MAX_NAME_LENGTH, require_text
 from permissions.audit import record_event
 from permissions.guards import HasPermission, IsAuthenticated, guard
@@ -54,7 +55,7 @@ class Query:
         ).values_list("healthspace_id", flat=True)
         query = models.Healthspace.filter(Q(findable=True) | Q(id__in=await mine))
         if search and search.strip():
-            query = query.filter(name__icontains=search.strip())
+            query = query.filter(healthspace_search(search))
         return await paginate(query.order_by("name", "id"), first, after, Healthspace.from_row)
 
 

@@ -8,9 +8,10 @@ import uuid
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 
 import models
+from domain.search import client_search
 from schema.errors import UserError
 from schema.pagination import Page, empty_page, page_window, paginate
 from schema.task_sources import clients_with_tasks, task_sources
@@ -87,36 +88,6 @@ class SetConnectionsPayload:
     added: list[Connection] | None = None
     ended: list[Connection] | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-# Dates of birth are typed the ISO way or the Dutch way (31-12-1980, 31/12/1980, 31.12.1980).
-_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y")
-
-
-def _as_date(text: str) -> dt.date | None:
-    for pattern in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-def client_search(text: str) -> Q:
-    """The seeds' client search: every word must match the surname, first name,
-    identification number or (when it is a date) the date of birth."""
-    condition = Q()
-    for word in text.split():
-        match = (
-            Q(account__last_name__icontains=word)
-            | Q(account__first_name__icontains=word)
-            | Q(identification_number__icontains=word)
-        )
-        born = _as_date(word)
-        if born is not None:
-            match |= Q(account__date_of_birth=born)
-        condition &= match
-    return condition
 
 
 async def my_clients(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from tortoise.expressions import Q
 
 import models
+from domain.search import member_search
 from permissions.guards import HasPermission, IsStaff, guard
 from permissions.roles import Permission
 from permissions.scopes import parent_healthspace
@@ -162,15 +162,6 @@ class Healthspace:
     )
     def tasks(self) -> HealthspaceTasks:
         return HealthspaceTasks(healthspace_id=self.row.id)
-
-
-def member_search(text: str) -> Q:
-    return (
-        Q(account__last_name__icontains=text)
-        | Q(account__first_name__icontains=text)
-        | Q(account__email__icontains=text)
-        | Q(identification_number__icontains=text)
-    )
 
 
 @strawberry.input
