@@ -36,7 +36,7 @@ async def can_see_member(viewer: Viewer, member: models.Member) -> bool:
     connected = (
         mine.kind == models.MemberKind.CLIENT
         and member.kind == models.MemberKind.STAFF
-        and await models.Connection.exists(current_key=f"{mine.id}:{member.id}")
+        and await models.Connection.exists(current_key=models.connection_key(mine.id, member.id))
     )
     return sees_member(mine, member, connected)
 

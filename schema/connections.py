@@ -8,13 +8,11 @@ import uuid
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from tortoise.expressions import Subquery
 
 import models
-from domain.search import client_search
+from domain import member_lists
 from schema.errors import UserError
 from schema.pagination import Page, empty_page, page_window, paginate
-from schema.task_sources import clients_with_tasks, task_sources
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -90,37 +88,22 @@ class SetConnectionsPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def my_clients(
+async def my_clients_page(
     healthspace_id: uuid.UUID,
-    staff_member_id: uuid.UUID,
-    *,
+    staff: models.Member | None,
     search: str | None,
     with_tasks: bool,
     first: int | None,
     after: str | None,
 ) -> Page[Member]:
-    """The active clients this staff member is connected to, by surname."""
-    from schema.members import Member, ordered_by_name
+    """A page of `domain.member_lists.my_clients` for the staff member the guard found."""
+    from schema.members import Member
 
     page_window(first, after)  # refuse a bad page request even when the answer is empty
-    connected = models.Connection.filter(
-        staff_id=staff_member_id, current_key__not_isnull=True
-    ).values("client_id")
-    query = models.Member.filter(
-        healthspace_id=healthspace_id,
-        kind=models.MemberKind.CLIENT,
-        status=models.MemberStatus.ACTIVE,
-        id__in=Subquery(connected),
+    assert staff is not None  # the field's guard found the viewer's staff membership
+    query = await member_lists.my_clients(
+        healthspace_id, staff, search=search, with_tasks=with_tasks
     )
-    if search and search.strip():
-        query = query.filter(client_search(search.strip()))
-    if with_tasks:
-        if not task_sources():
-            return empty_page()
-        client_ids = await query.values_list("id", flat=True)
-        needing = await clients_with_tasks(healthspace_id, staff_member_id, list(client_ids))
-        if not needing:
-            return empty_page()
-        query = query.filter(id__in=list(needing))
-    query = ordered_by_name(query.select_related("account"))
+    if query is None:
+        return empty_page()
     return await paginate(query, first, after, Member.from_row)

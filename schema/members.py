@@ -6,8 +6,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from tortoise.functions import Lower
-from tortoise.queryset import QuerySet
 
 import models
 from permissions.objects import sees_member
@@ -142,11 +140,3 @@ class MemberPayload:
 class UpdateMemberInput:
     member_id: strawberry.ID
     identification_number: str | None = None
-
-
-def ordered_by_name(query: QuerySet[models.Member]) -> QuerySet[models.Member]:
-    """Members by surname, then first name, ignoring case, so that SQLite and PostgreSQL
-    list "de Vries" in the same place."""
-    return query.annotate(
-        surname_key=Lower("account__last_name"), first_name_key=Lower("account__first_name")
-    ).order_by("surname_key", "first_name_key", "id")

@@ -115,3 +115,37 @@ async def test_viewer_member_of_5_or_50_healthspaces_costs_the_same_number_of_qu
 
     # Then both cost the same: the viewer's memberships are read once, not per Healthspace
     assert five == fifty
+
+
+HEALTHSPACES_WITH_MEMBER_COUNT = """
+query { healthspaces(first: 100) { nodes { members(first: 1) { totalCount } } } }
+"""
+
+
+async def test_member_counts_of_5_or_50_healthspaces_cost_the_same_number_of_queries(
+    people: People, sql_queries: type[QueryCounter]
+) -> None:
+    # Given a staff account in 5, then in 50 Healthspaces, each with itself and one client
+    account = await people.account()
+    viewer = await people.signed_in(account)
+
+    async def join(count: int) -> None:
+        for _ in range(count):
+            space = await models.Healthspace.create(name=f"Practice {uuid.uuid4().hex[:6]}")
+            await add_member(account, space.id, models.MemberKind.STAFF, roles=["ASSISTANT"])
+            await people.client(space)
+
+    async def statements(count: int) -> int:
+        with sql_queries() as counter:
+            result = data_of(await viewer(HEALTHSPACES_WITH_MEMBER_COUNT))
+        nodes = result["healthspaces"]["nodes"]
+        assert [node["members"]["totalCount"] for node in nodes] == [2] * count
+        return len(counter.statements)
+
+    await join(5)
+    five = await statements(5)
+    await join(45)
+    fifty = await statements(50)
+
+    # Then both cost the same: one batched count, no statement per Healthspace
+    assert five == fifty
