@@ -261,31 +261,24 @@ async def update_account(
     """Change the given details of one's own account (None leaves a detail as it is); every
     problem comes back at once."""
     problems = _Problems()
+    changes: dict[str, object] = {}
     if first_name is not None:
-        account.first_name = (
-            problems.check(
-                lambda: require_text(
-                    first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True
-                )
-            )
-            or account.first_name
+        changes["first_name"] = problems.check(
+            lambda: require_text(first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True)
         )
     if last_name is not None:
-        account.last_name = (
-            problems.check(
-                lambda: require_text(
-                    last_name, "lastName", max_length=MAX_NAME_LENGTH, required=True
-                )
-            )
-            or account.last_name
+        changes["last_name"] = problems.check(
+            lambda: require_text(last_name, "lastName", max_length=MAX_NAME_LENGTH, required=True)
         )
     if date_of_birth is not None:
-        account.date_of_birth = problems.check(
+        changes["date_of_birth"] = problems.check(
             lambda: checked_date_of_birth(date_of_birth, today())
         )
     if language is not None:
-        account.language = language
-    problems.raise_any()
+        changes["language"] = language
+    problems.raise_any()  # nothing is changed, not even in memory, when anything is wrong
+    for name, value in changes.items():
+        setattr(account, name, value)
     await account.save()
     return account
 

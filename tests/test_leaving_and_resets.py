@@ -120,3 +120,28 @@ async def test_sign_up_names_every_problem_at_once(anonymous: Person) -> None:
     assert result["signUp"]["account"] is None
     assert await models.Account.all().count() == 0
     assert PASSWORD  # the suite's password stays the strong example
+
+
+UPDATE_ACCOUNT = """
+mutation($input: UpdateAccountInput!) {
+  updateAccount(input: $input) { account { firstName } errors { field code } }
+}
+"""
+
+
+async def test_update_account_names_every_problem_and_changes_nothing(client: Person) -> None:
+    result = await client.data(
+        UPDATE_ACCOUNT, input={"firstName": " ", "lastName": "x" * 101, "dateOfBirth": "2999-01-01"}
+    )
+
+    errors = result["updateAccount"]["errors"]
+    assert sorted((e["field"][-1], e["code"]) for e in errors) == [
+        ("dateOfBirth", "INVALID"),
+        ("firstName", "REQUIRED"),
+        ("lastName", "TOO_LONG"),
+    ]
+    account = await models.Account.get(id=client.account.id)  # type: ignore[union-attr]
+    assert (account.first_name, account.last_name) == (
+        client.account.first_name,  # type: ignore[union-attr]
+        client.account.last_name,  # type: ignore[union-attr]
+    )
