@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 import models
 from domain.errors import DomainError, ErrorCode
@@ -24,6 +26,41 @@ from permissions.viewer import Viewer
 MAX_CONNECTIONS_PER_CHANGE = 1000
 
 
+def is_clinician(member: models.Member) -> bool:
+    """A staff member holding the CLINICIAN role (whatever their status)."""
+    return member.kind == models.MemberKind.STAFF and Role.CLINICIAN.value in member.roles
+
+
+def is_active_clinician(member: models.Member) -> bool:
+    """An active staff member with the CLINICIAN role: who can be connected to a client."""
+    return is_clinician(member) and member.status == models.MemberStatus.ACTIVE
+
+
+def current_connection(client_id: uuid.UUID, staff_id: uuid.UUID) -> QuerySet[models.Connection]:
+    """The current connection between this client and this staff member (at most one row)."""
+    return models.Connection.filter(current_key=models.connection_key(client_id, staff_id))
+
+
+def current_connections_of_staff(staff_id: uuid.UUID) -> QuerySet[models.Connection]:
+    """The staff member's current connections."""
+    return models.Connection.filter(staff_id=staff_id, current_key__not_isnull=True)
+
+
+def current_connections_of(member_ids: list[uuid.UUID]) -> QuerySet[models.Connection]:
+    """The current connections of these members, on either side, oldest first."""
+    return models.Connection.filter(
+        Q(client_id__in=member_ids) | Q(staff_id__in=member_ids), current_key__not_isnull=True
+    ).order_by("created_at")
+
+
+async def connected_keys(keys: list[str]) -> set[str]:
+    """Which of these `models.connection_key` pairs are connected now."""
+    rows = await models.Connection.filter(current_key__in=keys).values_list(
+        "current_key", flat=True
+    )
+    return {str(key) for key in rows}
+
+
 def check_connectable(client: models.Member, staff: models.Member) -> None:
     """The rules every new connection meets, whoever makes it."""
     if client.healthspace_id != staff.healthspace_id:  # type: ignore[attr-defined]
@@ -36,7 +73,7 @@ def check_connectable(client: models.Member, staff: models.Member) -> None:
             "Connections link a client to a clinician; this member is not a client.",
             ["clientId"],
         )
-    if staff.kind != models.MemberKind.STAFF or Role.CLINICIAN.value not in staff.roles:
+    if not is_clinician(staff):
         raise DomainError(
             ErrorCode.NOT_A_CLINICIAN,
             "Only staff members with the clinician role can be connected to a client.",
@@ -62,8 +99,8 @@ async def connect(
     unique `current_key` keeps that true under concurrent requests too. Sends no mail: callers
     that change connections on someone's behalf mail the client (see `ConnectionMail`)."""
     check_connectable(client, staff)
-    key = f"{client.id}:{staff.id}"
-    if await models.Connection.exists(current_key=key):
+    key = models.connection_key(client.id, staff.id)
+    if await current_connection(client.id, staff.id).exists():
         raise DomainError(
             ErrorCode.ALREADY_CONNECTED, "These members are connected already.", ["staffId"]
         )
@@ -95,8 +132,8 @@ async def disconnect(
 ) -> models.Connection:
     """End the current connection (call inside a transaction). The row stays as history, with
     who ended it and when; a pair that is not connected is NOT_CONNECTED."""
-    key = f"{client.id}:{staff.id}"
-    connection = await models.Connection.select_for_update().get_or_none(current_key=key)
+    key = models.connection_key(client.id, staff.id)
+    connection = await current_connection(client.id, staff.id).select_for_update().first()
     now = datetime.now(UTC)
     # The conditional update makes two concurrent removals end the connection once.
     if connection is None or not await models.Connection.filter(
@@ -177,7 +214,7 @@ def _still_allowed(member: models.Member, connection: models.Connection) -> bool
     client on the client side, a staff member with the clinician role on the staff side."""
     if member.kind == models.MemberKind.CLIENT:
         return connection.client_id == member.id  # type: ignore[attr-defined]
-    return connection.staff_id == member.id and Role.CLINICIAN.value in member.roles  # type: ignore[attr-defined]
+    return connection.staff_id == member.id and is_clinician(member)  # type: ignore[attr-defined]
 
 
 async def end_disallowed_connections(
@@ -186,10 +223,26 @@ async def end_disallowed_connections(
     """End the member's current connections that their (new) kind or roles no longer allow, e.g.
     a clinician who lost the role, or a former clinician who comes back as a client (call inside
     a transaction). They stay as history, and each client is mailed as for any ended one."""
-    rows = await models.Connection.filter(
-        Q(client_id=member.id) | Q(staff_id=member.id), current_key__not_isnull=True
-    )
-    ending = [row for row in rows if not _still_allowed(member, row)]
+    return await _end(viewer, member, ended_by, keep=lambda row: _still_allowed(member, row))
+
+
+async def end_connections(
+    viewer: Viewer | None, member: models.Member, *, ended_by: models.Member | None
+) -> list[models.Connection]:
+    """End every current connection of the member, on either side (call inside a transaction):
+    a member leaving the Healthspace, or one coming back who must find none of the old ones
+    (issue 7, item 7). Kept as history; each active client is mailed as for any ended one."""
+    return await _end(viewer, member, ended_by, keep=lambda row: False)
+
+
+async def _end(
+    viewer: Viewer | None,
+    member: models.Member,
+    ended_by: models.Member | None,
+    keep: Callable[[models.Connection], bool],
+) -> list[models.Connection]:
+    rows = await current_connections_of([member.id])
+    ending = [row for row in rows if not keep(row)]
     if not ending:
         return []
     ids = {row.client_id for row in ending} | {row.staff_id for row in ending}  # type: ignore[attr-defined]

@@ -3,7 +3,7 @@
 from models.accounts import Account, EmailToken, Session, TokenPurpose
 from models.audit import AuditEvent, AuditOutcome
 from models.config import MODEL_MODULES, tortoise_config
-from models.connections import Connection
+from models.connections import Connection, connection_key
 from models.healthspaces import Healthspace
 from models.invitations import Invitation, InvitationStatus, RosterBatch
 from models.join_requests import JoinRequest, JoinRequestStatus
@@ -30,5 +30,6 @@ __all__ = [
     "RosterBatch",
     "Session",
     "TokenPurpose",
+    "connection_key",
     "tortoise_config",
 ]

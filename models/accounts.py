@@ -7,8 +7,10 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from models.search import SearchColumn, SearchManager
 
-class Account(Model):
+
+class Account(SearchColumn, Model):
     id = fields.UUIDField(primary_key=True)
     # Stored lower-cased, so the unique index makes email unique case-insensitively.
     email = fields.CharField(max_length=254, unique=True)
@@ -21,9 +23,13 @@ class Account(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     # Set when the person closes their account: it can no longer sign in.
     deactivated_at = fields.DatetimeField(null=True)
+    # Names normalised for search (models.search), kept up to date on save.
+    SEARCHED_FIELDS = ("last_name", "first_name")
+    search_text = fields.CharField(max_length=500, default="")
 
     class Meta:
         table = "account"
+        manager = SearchManager()
 
 
 class Session(Model):

@@ -6,6 +6,12 @@ from tortoise import fields
 from tortoise.models import Model
 
 
+def connection_key(client_id: object, staff_id: object) -> str:
+    """The `current_key` of the current connection between a client and a staff member: the
+    one home of its format (the unique index relies on it)."""
+    return f"{client_id}:{staff_id}"
+
+
 class Connection(Model):
     id = fields.UUIDField(primary_key=True)
     healthspace: fields.ForeignKeyRelation = fields.ForeignKeyField(

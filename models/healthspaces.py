@@ -5,12 +5,14 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from models.search import SearchColumn, SearchManager
+
 
 def default_reminder_days() -> list[int]:
     return [3, 7]
 
 
-class Healthspace(Model):
+class Healthspace(SearchColumn, Model):
     id = fields.UUIDField(primary_key=True)
     name = fields.CharField(max_length=200)
     description = fields.TextField(default="")
@@ -25,6 +27,10 @@ class Healthspace(Model):
     # Whether any signed-in account can find this Healthspace and ask to join as a client.
     findable = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The name normalised for search (models.search), kept up to date on save.
+    SEARCHED_FIELDS = ("name",)
+    search_text = fields.CharField(max_length=250, default="")
 
     class Meta:
         table = "healthspace"
+        manager = SearchManager()

@@ -7,6 +7,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from models.search import SearchColumn, SearchManager
+
 
 class MemberKind(StrEnum):
     CLIENT = "CLIENT"
@@ -18,7 +20,7 @@ class MemberStatus(StrEnum):
     DEACTIVATED = "DEACTIVATED"
 
 
-class Member(Model):
+class Member(SearchColumn, Model):
     id = fields.UUIDField(primary_key=True)
     account: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Account", related_name="memberships", on_delete=fields.RESTRICT
@@ -34,7 +36,11 @@ class Member(Model):
     identification_number = fields.CharField(max_length=50, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     deactivated_at = fields.DatetimeField(null=True)
+    # The identification number normalised for search (models.search), kept up to date on save.
+    SEARCHED_FIELDS = ("identification_number",)
+    search_text = fields.CharField(max_length=60, default="")
 
     class Meta:
         table = "member"
+        manager = SearchManager()
         unique_together = (("account", "healthspace"),)

@@ -1,9 +1,10 @@
 """Permission classes declared on every root field. All access rules start here.
 
 Each raises its own coded error: UNAUTHENTICATED when nobody is signed in, NOT_FOUND for a
-Healthspace (or object) that does not exist or that the viewer is not a member of (the same
-answer, so it never hints at what exists elsewhere), FORBIDDEN for a member who may not do this
-(and that refusal is written to the audit log).
+Healthspace or object that does not exist, that the viewer is not a member of, or that the viewer
+may not see (all the same answer, so it never hints at what exists, inside one's own Healthspace
+as across), FORBIDDEN for a member who may see the object but not do this. Both refusals of a
+member are written to the audit log. Every guard hands over what it found (`found(info)`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from strawberry.types import Info
 import models
 from permissions.audit import record_event
 from permissions.errors import Forbidden, NotFound, Unauthenticated
-from permissions.objects import can_see_healthspace
+from permissions.objects import can_see_healthspace, can_see_object
 from permissions.roles import INVITE_PERMISSION, Permission
-from permissions.scopes import Scope, parse_id
+from permissions.scopes import Scope, object_of, parse_id
 from permissions.viewer import Viewer, member_permissions
 
 
@@ -47,17 +48,28 @@ def found(info: Info) -> Found:
     return result
 
 
-async def _refuse(info: Info, member: models.Member, message: str | None = None) -> NoReturn:
-    """FORBIDDEN, with an audit line: a member trying what their roles do not allow."""
+async def _audit_refusal(info: Info, member: models.Member, **details: str) -> None:
     await record_event(
         info.context.viewer,
         "ACCESS_DENIED",
         healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
         actor=member,
         outcome=models.AuditOutcome.DENIED,
-        details={"field": f"{info.path.typename}.{info.field_name}"},
+        details={"field": f"{info.path.typename}.{info.field_name}", **details},
     )
+
+
+async def _refuse(info: Info, member: models.Member, message: str | None = None) -> NoReturn:
+    """FORBIDDEN, with an audit line: a member trying what their roles do not allow."""
+    await _audit_refusal(info, member)
     raise Forbidden(message)
+
+
+async def _unseen(info: Info, member: models.Member) -> NoReturn:
+    """NOT_FOUND, with an audit line: a member naming an object of their Healthspace that they
+    may not see. The answer is the one a missing object gets."""
+    await _audit_refusal(info, member, reason="not visible")
+    raise NotFound()
 
 
 def _signed_in(info: Info) -> Viewer:
@@ -81,18 +93,21 @@ class IsAuthenticated(BasePermission):
 
 
 class _InHealthspace(BasePermission):
-    """The viewer's active membership of the Healthspace that `scope` finds in the arguments."""
+    """The viewer's active membership of the Healthspace that `scope` finds in the arguments and,
+    when the scope names an object, that object, checked visible before any permission."""
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
 
     async def membership(self, source: Any, info: Info, kwargs: dict[str, Any]) -> models.Member:
         viewer = _signed_in(info)
-        healthspace_id = await self.scope(source, kwargs)
-        member = await viewer.member_of(healthspace_id) if healthspace_id else None
-        if member is None:
+        scoped = await self.scope(source, kwargs)
+        member = await viewer.member_of(scoped.healthspace_id) if scoped else None
+        if scoped is None or member is None:
             raise NotFound()
-        hand_over(info, Found(member=member))
+        if scoped.target is not None and not await can_see_object(viewer, member, scoped.target):
+            await _unseen(info, member)
+        hand_over(info, Found(member=member, target=scoped.target))
         return member
 
 
@@ -152,22 +167,17 @@ class MayChangeConnections(_InHealthspace):
         return True
 
 
-class MayHandleInvitation(BasePermission):
+class MayHandleInvitation(_InHealthspace):
     """Staff who may invite the kind of member that the invitation named by the argument `id`
     is for: INVITE_CLIENTS for a client invitation, INVITE_STAFF for a staff one."""
 
+    def __init__(self) -> None:
+        super().__init__(object_of(models.Invitation))
+
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = _signed_in(info)
-        invitation_id = parse_id(kwargs.get("id"))
-        rows = (
-            await models.Invitation.filter(id=invitation_id).values("healthspace_id", "kind")
-            if invitation_id
-            else []
-        )
-        member = await viewer.member_of(rows[0]["healthspace_id"]) if rows else None
-        if member is None:
-            raise NotFound()
-        if INVITE_PERMISSION[rows[0]["kind"]] not in member_permissions(member):
+        member = await self.membership(source, info, kwargs)
+        invitation: models.Invitation = found(info).target
+        if INVITE_PERMISSION[invitation.kind] not in member_permissions(member):
             await _refuse(info, member)
         return True
 
@@ -181,10 +191,11 @@ class CanFindHealthspace(BasePermission):
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer = _signed_in(info)
-        healthspace_id = await self.scope(source, kwargs)
-        row = await models.Healthspace.get_or_none(id=healthspace_id) if healthspace_id else None
+        scoped = await self.scope(source, kwargs)
+        row = await models.Healthspace.get_or_none(id=scoped.healthspace_id) if scoped else None
         if row is None or not await can_see_healthspace(viewer, row):
             raise NotFound()
+        hand_over(info, Found(member=await viewer.member_of(row.id), target=row))
         return True
 
 
@@ -195,11 +206,17 @@ class IsRequester(BasePermission):
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer = _signed_in(info)
         request_id = parse_id(kwargs.get("id"))
-        if request_id is None or not await models.JoinRequest.exists(
-            id=request_id,
-            account_id=viewer.account.id,  # type: ignore[union-attr]
-        ):
+        row = (
+            await models.JoinRequest.get_or_none(
+                id=request_id,
+                account_id=viewer.account.id,  # type: ignore[union-attr]
+            )
+            if request_id
+            else None
+        )
+        if row is None:
             raise NotFound()
+        hand_over(info, Found(target=row))
         return True
 
 

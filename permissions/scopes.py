@@ -1,16 +1,28 @@
-"""Where a field's permission applies: the Healthspace named by, or owning, an argument."""
+"""Where a field's permission applies: the Healthspace named by an argument, or the object an
+argument names together with the Healthspace that owns it."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.models import Model
 
-# Reads a field's parent object and arguments and returns the Healthspace they act in, or None
-# when they name nothing that exists.
-Scope = Callable[[Any, dict[str, Any]], Awaitable[uuid.UUID | None]]
+
+@dataclass(frozen=True)
+class Scoped:
+    """What a scope found: the Healthspace a field acts in and, when the arguments name an
+    object (a member, a join request, a client's record...), that object's row."""
+
+    healthspace_id: uuid.UUID
+    target: Any = None
+
+
+# Reads a field's parent object and arguments; returns what they act on, or None when they name
+# nothing that exists.
+Scope = Callable[[Any, dict[str, Any]], Awaitable[Scoped | None]]
 
 
 def parse_id(value: object) -> uuid.UUID | None:
@@ -33,29 +45,36 @@ def _argument(kwargs: dict[str, Any], name: str) -> object:
 def healthspace_argument(name: str = "healthspace_id") -> Scope:
     """The Healthspace whose id is the argument (or input field) `name`."""
 
-    async def scope(source: Any, kwargs: dict[str, Any]) -> uuid.UUID | None:
-        return parse_id(_argument(kwargs, name))
+    async def scope(source: Any, kwargs: dict[str, Any]) -> Scoped | None:
+        healthspace_id = parse_id(_argument(kwargs, name))
+        return Scoped(healthspace_id) if healthspace_id else None
 
     return scope
 
 
-def healthspace_of(model: type[Model], name: str = "id") -> Scope:
-    """The Healthspace owning the row of `model` whose id is the argument `name`."""
+def object_of(model: type[Model], name: str = "id") -> Scope:
+    """The row of `model` whose id is the argument (or input field) `name`, and its Healthspace.
+    The guard checks that the viewer may see that row before it checks any permission."""
 
-    async def scope(source: Any, kwargs: dict[str, Any]) -> uuid.UUID | None:
+    async def scope(source: Any, kwargs: dict[str, Any]) -> Scoped | None:
         row_id = parse_id(_argument(kwargs, name))
-        if row_id is None:
+        row = await model.get_or_none(id=row_id) if row_id else None
+        if row is None:
             return None
-        rows = await model.filter(id=row_id).values_list("healthspace_id", flat=True)
-        return rows[0] if rows else None
+        return Scoped(row.healthspace_id, row)  # type: ignore[attr-defined]
 
     return scope
+
+
+# The former name: an object scope is what every "Healthspace of this row" scope needs.
+healthspace_of = object_of
 
 
 def parent_healthspace() -> Scope:
     """For fields of a Healthspace type: the Healthspace itself."""
 
-    async def scope(source: Any, kwargs: dict[str, Any]) -> uuid.UUID | None:
-        return parse_id(source.id)
+    async def scope(source: Any, kwargs: dict[str, Any]) -> Scoped | None:
+        healthspace_id = parse_id(source.id)
+        return Scoped(healthspace_id) if healthspace_id else None
 
     return scope

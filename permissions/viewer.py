@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import models
 from permissions.roles import Permission, permissions_of
@@ -15,7 +16,7 @@ class Viewer:
     session: models.Session | None = None
     ip_address: str | None = None
     user_agent: str | None = None
-    _memberships: dict[uuid.UUID, models.Member | None] = field(default_factory=dict)
+    _loading: asyncio.Future[dict[uuid.UUID, models.Member]] | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -26,13 +27,17 @@ class Viewer:
         request, so a deactivation takes effect at the member's very next request."""
         if self.account is None:
             return None
-        if healthspace_id not in self._memberships:
-            self._memberships[healthspace_id] = await models.Member.get_or_none(
-                account_id=self.account.id,
-                healthspace_id=healthspace_id,
-                status=models.MemberStatus.ACTIVE,
-            )
-        return self._memberships[healthspace_id]
+        if self._loading is None:
+            # One query for all of them, shared by fields resolving at once: an account has few
+            # memberships, and a list of Healthspaces then costs no statement per Healthspace
+            # (issue 9, item 5).
+            self._loading = asyncio.ensure_future(self._read_memberships(self.account.id))
+        memberships = await asyncio.shield(self._loading)
+        return memberships.get(healthspace_id)
+
+    async def _read_memberships(self, account_id: uuid.UUID) -> dict[uuid.UUID, models.Member]:
+        rows = await models.Member.filter(account_id=account_id, status=models.MemberStatus.ACTIVE)
+        return {row.healthspace_id: row for row in rows}  # type: ignore[attr-defined]
 
     async def permissions_in(self, healthspace_id: uuid.UUID) -> frozenset[Permission]:
         member = await self.member_of(healthspace_id)
@@ -44,7 +49,7 @@ class Viewer:
 
     def forget_memberships(self) -> None:
         """Drop what was read, after a mutation changed the viewer's own memberships."""
-        self._memberships.clear()
+        self._loading = None
 
 
 def member_permissions(member: models.Member | None) -> frozenset[Permission]:

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import strawberry
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
-from domain.accounts import require_password
-from domain.errors import DomainError, ErrorCode
-from domain.validation import (
-    MAX_NAME_LENGTH,
-    checked_date_of_birth,
-    normalized_email,
-    require_email,
-    require_text,
-    storable_text,
-)
-from mailer import messages, outbox
+from domain import accounts
 from permissions.audit import record_event
 from permissions.guards import IsAuthenticated, Public, guard
-from permissions.passwords import hash_password, verify_password
 from permissions.tokens import hash_token, new_token
 from resolvers.mutations import returns_errors
 from schema.accounts import (
@@ -39,10 +27,6 @@ from schema.accounts import (
 )
 from schema.context import Context
 from schema.types import Info
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 async def start_session(context: Context, account: models.Account) -> str:
@@ -74,47 +58,6 @@ async def start_session(context: Context, account: models.Account) -> str:
     return token
 
 
-async def issue_email_token(
-    context: Context, account: models.Account, purpose: models.TokenPurpose
-) -> str:
-    token = new_token()
-    await models.EmailToken.create(
-        account=account,
-        purpose=purpose,
-        token_hash=hash_token(token),
-        expires_at=datetime.now(UTC) + context.settings.email_token_lifetime,
-    )
-    return token
-
-
-async def consume_email_token(token: str, purpose: models.TokenPurpose) -> models.Account:
-    """Use a single-use email-link token: exactly one caller ever gets its account."""
-    row = await models.EmailToken.get_or_none(token_hash=hash_token(token), purpose=purpose)
-    if row is None or row.used_at is not None:
-        raise DomainError(ErrorCode.INVALID_TOKEN, "This link is not valid (any more).", ["token"])
-    now = datetime.now(UTC)
-    if row.expires_at <= now:
-        raise DomainError(
-            ErrorCode.EXPIRED_TOKEN, "This link has expired. Ask for a new one.", ["token"]
-        )
-    claimed = await models.EmailToken.filter(id=row.id, used_at=None).update(used_at=now)
-    if not claimed:
-        raise DomainError(ErrorCode.INVALID_TOKEN, "This link is not valid (any more).", ["token"])
-    return await models.Account.get(id=row.account_id)  # type: ignore[attr-defined]
-
-
-async def send_verification(context: Context, account: models.Account) -> None:
-    token = await issue_email_token(context, account, models.TokenPurpose.VERIFY_EMAIL)
-    await outbox.enqueue(
-        messages.verify_email(
-            to=account.email,
-            language=account.language,
-            first_name=account.first_name,
-            link=context.settings.link(f"/verify-email?token={token}"),
-        )
-    )
-
-
 @strawberry.type
 class Query:
     @strawberry.field(extensions=[guard(Public())], description="The signed-in account, if any.")
@@ -130,38 +73,20 @@ class Mutation:
     )
     @returns_errors(SignUpPayload)
     async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
-        email = require_email(input.email)
-        require_password(input.password)
-        first_name = require_text(
-            input.first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True
+        settings = info.context.settings
+        account = await accounts.sign_up(
+            info.context.viewer,
+            accounts.NewAccount(
+                email=input.email,
+                password=input.password,
+                first_name=input.first_name,
+                last_name=input.last_name,
+                language=input.language.value,
+                date_of_birth=input.date_of_birth,
+            ),
+            token_lifetime=settings.email_token_lifetime,
+            link=settings.link,
         )
-        last_name = require_text(
-            input.last_name, "lastName", max_length=MAX_NAME_LENGTH, required=True
-        )
-        password_hash = await hash_password(input.password)
-        try:
-            async with in_transaction():
-                account = await models.Account.create(
-                    email=email,
-                    password_hash=password_hash,
-                    first_name=first_name,
-                    last_name=last_name,
-                    date_of_birth=checked_date_of_birth(input.date_of_birth, _today()),
-                    language=input.language.value,
-                )
-                await send_verification(info.context, account)
-                await record_event(
-                    info.context.viewer,
-                    "ACCOUNT_CREATED",
-                    subject_id=account.id,
-                    actor_account_id=account.id,
-                )
-        except IntegrityError:
-            raise DomainError(
-                ErrorCode.EMAIL_TAKEN,
-                "An account with this email address exists already. Sign in or reset your password.",
-                ["email"],
-            ) from None
         return SignUpPayload(account=Account.from_row(account))
 
     @strawberry.mutation(
@@ -172,18 +97,17 @@ class Mutation:
         account = info.context.viewer.account
         assert account is not None
         if not account.email_verified:
+            settings = info.context.settings
             async with in_transaction():
-                await send_verification(info.context, account)
+                await accounts.send_verification(
+                    account, token_lifetime=settings.email_token_lifetime, link=settings.link
+                )
         return AccountPayload(account=Account.from_row(account))
 
     @strawberry.mutation(extensions=[guard(Public())])
     @returns_errors(VerifyEmailPayload)
     async def verify_email(self, info: Info, token: str) -> VerifyEmailPayload:
-        async with in_transaction():
-            account = await consume_email_token(token, models.TokenPurpose.VERIFY_EMAIL)
-            account.email_verified = True
-            await account.save(update_fields=["email_verified"])
-        return VerifyEmailPayload(account=Account.from_row(account))
+        return VerifyEmailPayload(account=Account.from_row(await accounts.verify_email(token)))
 
     @strawberry.mutation(
         extensions=[guard(Public())],
@@ -192,32 +116,7 @@ class Mutation:
     @returns_errors(SignInPayload)
     async def sign_in(self, info: Info, email: str, password: str) -> SignInPayload:
         viewer = info.context.viewer
-        # As written when it is no valid address (an account may predate today's rule)
-        address = normalized_email(email) or storable_text(email.strip().lower())
-        account = await models.Account.get_or_none(email=address)
-        if (
-            not await verify_password(account.password_hash if account else None, password)
-            or account is None
-        ):
-            await record_event(
-                viewer,
-                "SIGN_IN",
-                outcome=models.AuditOutcome.FAILURE,
-                actor_account_id=account.id if account else None,
-                details={"email": address[:254]},
-            )
-            raise DomainError(
-                ErrorCode.INVALID_CREDENTIALS, "The email address or password is not right."
-            )
-        if account.deactivated_at is not None:
-            await record_event(
-                viewer,
-                "SIGN_IN",
-                outcome=models.AuditOutcome.DENIED,
-                actor_account_id=account.id,
-                details={"reason": "account deactivated"},
-            )
-            raise DomainError(ErrorCode.ACCOUNT_DEACTIVATED, "This account has been closed.")
+        account = await accounts.check_sign_in(viewer, email, password)
         async with in_transaction():
             token = await start_session(info.context, account)
             await record_event(viewer, "SIGN_IN", actor_account_id=account.id)
@@ -240,48 +139,20 @@ class Mutation:
     )
     @returns_errors(RequestPasswordResetPayload)
     async def request_password_reset(self, info: Info, email: str) -> RequestPasswordResetPayload:
-        address = require_email(email)
-        account = await models.Account.get_or_none(email=address, deactivated_at=None)
-        if account is not None:
-            async with in_transaction():
-                token = await issue_email_token(
-                    info.context, account, models.TokenPurpose.RESET_PASSWORD
-                )
-                await outbox.enqueue(
-                    messages.password_reset(
-                        to=account.email,
-                        language=account.language,
-                        first_name=account.first_name,
-                        link=info.context.settings.link(f"/reset-password?token={token}"),
-                    )
-                )
+        settings = info.context.settings
+        await accounts.request_password_reset(
+            email, token_lifetime=settings.email_token_lifetime, link=settings.link
+        )
         return RequestPasswordResetPayload(ok=True)
 
     @strawberry.mutation(
         extensions=[guard(Public())],
-        description="Set a new password from a reset link; ends every other session.",
+        description="Set a new password from a reset link; ends every other session and every "
+        "other reset link.",
     )
     @returns_errors(ResetPasswordPayload)
     async def reset_password(self, info: Info, token: str, password: str) -> ResetPasswordPayload:
-        require_password(password)
-        password_hash = await hash_password(password)
-        current = info.context.viewer.session
-        async with in_transaction():
-            account = await consume_email_token(token, models.TokenPurpose.RESET_PASSWORD)
-            account.password_hash = password_hash
-            # Whoever could read the reset mail controls the address.
-            account.email_verified = True
-            await account.save(update_fields=["password_hash", "email_verified"])
-            others = models.Session.filter(account_id=account.id, revoked_at=None)
-            if current is not None:
-                others = others.exclude(id=current.id)
-            await others.update(revoked_at=datetime.now(UTC))
-            await record_event(
-                info.context.viewer,
-                "PASSWORD_RESET",
-                actor_account_id=account.id,
-                subject_id=account.id,
-            )
+        account = await accounts.reset_password(info.context.viewer, token, password)
         return ResetPasswordPayload(account=Account.from_row(account))
 
     @strawberry.mutation(
@@ -292,17 +163,11 @@ class Mutation:
     async def update_account(self, info: Info, input: UpdateAccountInput) -> AccountPayload:
         account = info.context.viewer.account
         assert account is not None
-        if input.first_name is not None:
-            account.first_name = require_text(
-                input.first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True
-            )
-        if input.last_name is not None:
-            account.last_name = require_text(
-                input.last_name, "lastName", max_length=MAX_NAME_LENGTH, required=True
-            )
-        if input.date_of_birth is not None:
-            account.date_of_birth = checked_date_of_birth(input.date_of_birth, _today())
-        if input.language is not None:
-            account.language = input.language.value
-        await account.save()
+        await accounts.update_account(
+            account,
+            first_name=input.first_name,
+            last_name=input.last_name,
+            date_of_birth=input.date_of_birth,
+            language=input.language.value if input.language is not None else None,
+        )
         return AccountPayload(account=Account.from_row(account))

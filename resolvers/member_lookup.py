@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 import strawberry
 
 import models
+from domain.connections import current_connection
 from domain.validation import normalized_email
 from permissions.errors import BadUserInput
-from permissions.guards import HasPermission, guard
+from permissions.guards import HasPermission, found, guard
 from permissions.roles import Permission, invitation_kinds
 from permissions.scopes import healthspace_argument, parse_id
+from permissions.viewer import member_permissions
 from schema.invitations import Invitation, effective_status, status_filter
 from schema.members import Member
 from schema.tasks import MemberLookup, MemberLookupAdvice, MemberLookupStatus
@@ -102,11 +104,11 @@ class Query:
         if address is None:
             raise BadUserInput(f"{email.strip()!r} is not a valid email address.")
         healthspace = parse_id(healthspace_id)
-        viewer = info.context.viewer
         member = await models.Member.get_or_none(
             healthspace_id=healthspace, account__email=address
         ).select_related("account")
-        allowed = await viewer.permissions_in(healthspace)  # type: ignore[arg-type]
+        mine = found(info).member
+        allowed = member_permissions(mine)
         invitations = models.Invitation.filter(
             healthspace_id=healthspace, email=address, kind__in=invitation_kinds(allowed)
         )
@@ -116,10 +118,9 @@ class Query:
             ).first()
             or await invitations.order_by("-created_at", "-id").first()
         )
-        mine = await viewer.member_of(healthspace)  # type: ignore[arg-type]
         connected = (
             member is not None
             and mine is not None
-            and await models.Connection.exists(current_key=f"{member.id}:{mine.id}")
+            and await current_connection(member.id, mine.id).exists()
         )
         return lookup_result(address, member, invitation, connected)

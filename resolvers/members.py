@@ -1,36 +1,33 @@
-"""Members: reading one, roles and granted permissions, deactivation, leaving a Healthspace."""
+"""Members: reading one, roles and granted permissions, deactivation, leaving a Healthspace.
+Guard, one call into `domain.members`, the payload."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
-
 import strawberry
-from tortoise.transactions import in_transaction
 
 import models
-from domain.connections import end_disallowed_connections
-from domain.errors import DomainError, ErrorCode
-from domain.members import check_grants, check_roles, keep_an_administrator
-from domain.validation import require_text
-from permissions.audit import record_event
-from permissions.guards import HasPermission, IsAuthenticated, IsMember, guard
-from permissions.objects import can_see_member
-from permissions.roles import GRANTABLE, Permission, Role
-from permissions.scopes import healthspace_argument, healthspace_of, parse_id
+from domain import members
+from permissions.guards import Found, HasPermission, IsAuthenticated, IsMember, found, guard
+from permissions.roles import Permission
+from permissions.scopes import healthspace_argument, object_of, parse_id
 from resolvers.mutations import returns_errors
 from schema.enums import Permission as PermissionEnum
 from schema.enums import Role as RoleEnum
 from schema.members import Member, MemberPayload, UpdateMemberInput
 from schema.types import Info
 
-member_scope = healthspace_of(models.Member, "member_id")
+member_scope = object_of(models.Member, "member_id")
 
 
-async def _locked_member(member_id: strawberry.ID) -> models.Member:
-    """The member row, locked for this transaction (the permission class already checked that it
-    exists in a Healthspace the viewer may manage)."""
-    return await models.Member.select_for_update().get(id=parse_id(member_id))
+def _acting(info: Info) -> tuple[models.Member, models.Member]:
+    """The acting member and the member the guard found and checked."""
+    guarded: Found = found(info)
+    assert guarded.member is not None and guarded.target is not None  # HasPermission
+    return guarded.member, guarded.target
+
+
+def _payload(member: models.Member) -> MemberPayload:
+    return MemberPayload(member=Member.from_row(member))
 
 
 @strawberry.type
@@ -40,15 +37,8 @@ class Query:
         description="A member, when the viewer may see them; null otherwise.",
     )
     async def member(self, info: Info, id: strawberry.ID) -> Member | None:
-        member_id = parse_id(id)
-        row = (
-            await models.Member.get_or_none(id=member_id).select_related("account")
-            if member_id
-            else None
-        )
-        if row is None or not await can_see_member(info.context.viewer, row):
-            return None
-        return Member.from_row(row)
+        row = await members.find_visible(info.context.viewer, parse_id(id))
+        return Member.from_row(row) if row else None
 
 
 @strawberry.type
@@ -61,32 +51,9 @@ class Mutation:
     async def update_member_roles(
         self, info: Info, member_id: strawberry.ID, roles: list[RoleEnum]
     ) -> MemberPayload:
-        viewer = info.context.viewer
-        async with in_transaction():
-            member = await _locked_member(member_id)
-            new_roles = check_roles(member.kind, [role.value for role in roles])
-            if Role.ADMINISTRATOR.value not in new_roles:
-                await keep_an_administrator(member)
-            before = list(member.roles)
-            member.roles = new_roles
-            # Granted permissions that no longer fit the roles lapse.
-            member.granted_permissions = [
-                p for p in member.granted_permissions if GRANTABLE[Permission(p)].value in new_roles
-            ]
-            await member.save(update_fields=["roles", "granted_permissions"])
-            actor = await viewer.member_of(member.healthspace_id)  # type: ignore[attr-defined]
-            # Without the clinician role their connections end (kept as history).
-            await end_disallowed_connections(viewer, member, ended_by=actor)
-            await record_event(
-                viewer,
-                "MEMBER_ROLES_CHANGED",
-                healthspace_id=member.healthspace_id,
-                actor=actor,
-                subject_id=member.id,
-                details={"before": before, "after": new_roles},
-            )  # type: ignore[attr-defined]
-        viewer.forget_memberships()
-        return MemberPayload(member=Member.from_row(member))
+        actor, target = _acting(info)
+        new_roles = [role.value for role in roles]
+        return _payload(await members.update_roles(info.context.viewer, actor, target, new_roles))
 
     @strawberry.mutation(
         extensions=[guard(HasPermission(Permission.MANAGE_MEMBERS, scope=member_scope))],
@@ -96,7 +63,9 @@ class Mutation:
     async def grant_permissions(
         self, info: Info, member_id: strawberry.ID, permissions: list[PermissionEnum]
     ) -> MemberPayload:
-        return await _change_grants(info, member_id, add=[p.value for p in permissions])
+        actor, target = _acting(info)
+        add = [p.value for p in permissions]
+        return _payload(await members.change_grants(info.context.viewer, actor, target, add=add))
 
     @strawberry.mutation(
         extensions=[guard(HasPermission(Permission.MANAGE_MEMBERS, scope=member_scope))],
@@ -106,7 +75,11 @@ class Mutation:
     async def revoke_permissions(
         self, info: Info, member_id: strawberry.ID, permissions: list[PermissionEnum]
     ) -> MemberPayload:
-        return await _change_grants(info, member_id, remove=[p.value for p in permissions])
+        actor, target = _acting(info)
+        remove = [p.value for p in permissions]
+        return _payload(
+            await members.change_grants(info.context.viewer, actor, target, remove=remove)
+        )
 
     @strawberry.mutation(
         extensions=[guard(HasPermission(Permission.MANAGE_MEMBERS, scope=member_scope))],
@@ -114,29 +87,8 @@ class Mutation:
     )
     @returns_errors(MemberPayload)
     async def deactivate_member(self, info: Info, member_id: strawberry.ID) -> MemberPayload:
-        viewer = info.context.viewer
-        async with in_transaction():
-            member = await _locked_member(member_id)
-            if member.status == models.MemberStatus.DEACTIVATED:
-                raise DomainError(
-                    ErrorCode.MEMBER_DEACTIVATED,
-                    "This member is deactivated already.",
-                    ["memberId"],
-                )
-            await keep_an_administrator(member)
-            member.status = models.MemberStatus.DEACTIVATED
-            member.deactivated_at = datetime.now(UTC)
-            await member.save(update_fields=["status", "deactivated_at"])
-            await record_event(
-                viewer,
-                "MEMBER_DEACTIVATED",
-                healthspace_id=member.healthspace_id,
-                actor=await viewer.member_of(member.healthspace_id),
-                subject_id=member.id,
-                client_member_id=member.id if member.kind == models.MemberKind.CLIENT else None,
-            )  # type: ignore[attr-defined]
-        viewer.forget_memberships()
-        return MemberPayload(member=Member.from_row(member))
+        actor, target = _acting(info)
+        return _payload(await members.deactivate(info.context.viewer, actor, target))
 
     @strawberry.mutation(
         extensions=[guard(HasPermission(Permission.MANAGE_MEMBERS, scope=member_scope))],
@@ -144,24 +96,8 @@ class Mutation:
     )
     @returns_errors(MemberPayload)
     async def reactivate_member(self, info: Info, member_id: strawberry.ID) -> MemberPayload:
-        viewer = info.context.viewer
-        async with in_transaction():
-            member = await _locked_member(member_id)
-            if member.status == models.MemberStatus.ACTIVE:
-                raise DomainError(
-                    ErrorCode.ALREADY_MEMBER, "This member is active already.", ["memberId"]
-                )
-            member.status = models.MemberStatus.ACTIVE
-            member.deactivated_at = None
-            await member.save(update_fields=["status", "deactivated_at"])
-            await record_event(
-                viewer,
-                "MEMBER_REACTIVATED",
-                healthspace_id=member.healthspace_id,
-                actor=await viewer.member_of(member.healthspace_id),
-                subject_id=member.id,
-            )  # type: ignore[attr-defined]
-        return MemberPayload(member=Member.from_row(member))
+        actor, target = _acting(info)
+        return _payload(await members.reactivate(info.context.viewer, actor, target))
 
     @strawberry.mutation(
         extensions=[
@@ -175,32 +111,12 @@ class Mutation:
     )
     @returns_errors(MemberPayload)
     async def update_member(self, info: Info, input: UpdateMemberInput) -> MemberPayload:
-        viewer = info.context.viewer
-        async with in_transaction():
-            member = await _locked_member(input.member_id)
-            if input.identification_number is not None:
-                if member.kind != models.MemberKind.CLIENT:
-                    raise DomainError(
-                        ErrorCode.NOT_A_CLIENT,
-                        "Only clients carry an identification number.",
-                        ["identificationNumber"],
-                    )
-                member.identification_number = require_text(
-                    input.identification_number,
-                    "identificationNumber",
-                    max_length=50,
-                    required=True,
-                )
-                await member.save(update_fields=["identification_number"])
-                await record_event(
-                    viewer,
-                    "MEMBER_UPDATED",
-                    healthspace_id=member.healthspace_id,
-                    actor=await viewer.member_of(member.healthspace_id),
-                    subject_id=member.id,
-                    client_member_id=member.id,
-                )  # type: ignore[attr-defined]
-        return MemberPayload(member=Member.from_row(member))
+        actor, target = _acting(info)
+        return _payload(
+            await members.update_identification_number(
+                info.context.viewer, actor, target, input.identification_number
+            )
+        )
 
     @strawberry.mutation(
         extensions=[guard(IsMember(healthspace_argument()))],
@@ -208,50 +124,6 @@ class Mutation:
     )
     @returns_errors(MemberPayload)
     async def leave_healthspace(self, info: Info, healthspace_id: strawberry.ID) -> MemberPayload:
-        viewer = info.context.viewer
-        mine = await viewer.member_of(parse_id(healthspace_id))  # type: ignore[arg-type]
-        assert mine is not None
-        async with in_transaction():
-            member = await models.Member.select_for_update().get(id=mine.id)
-            await keep_an_administrator(member, "healthspaceId")
-            member.status = models.MemberStatus.DEACTIVATED
-            member.deactivated_at = datetime.now(UTC)
-            await member.save(update_fields=["status", "deactivated_at"])
-            await record_event(
-                viewer,
-                "MEMBER_LEFT",
-                healthspace_id=member.healthspace_id,
-                actor=member,
-                subject_id=member.id,
-            )  # type: ignore[attr-defined]
-        viewer.forget_memberships()
-        return MemberPayload(member=Member.from_row(member))
-
-
-async def _change_grants(
-    info: Info, member_id: strawberry.ID, *, add: Iterable[str] = (), remove: Iterable[str] = ()
-) -> MemberPayload:
-    viewer = info.context.viewer
-    async with in_transaction():
-        member = await _locked_member(member_id)
-        if member.kind != models.MemberKind.STAFF:
-            raise DomainError(
-                ErrorCode.INVALID_PERMISSION,
-                "Permissions are granted to staff members only.",
-                ["memberId"],
-            )
-        wanted = (set(member.granted_permissions) | set(add)) - set(remove)
-        granted = check_grants(member.roles, wanted)
-        before = list(member.granted_permissions)
-        member.granted_permissions = granted
-        await member.save(update_fields=["granted_permissions"])
-        await record_event(
-            viewer,
-            "MEMBER_PERMISSIONS_CHANGED",
-            healthspace_id=member.healthspace_id,
-            actor=await viewer.member_of(member.healthspace_id),
-            subject_id=member.id,
-            details={"before": before, "after": granted},
-        )  # type: ignore[attr-defined]
-    viewer.forget_memberships()
-    return MemberPayload(member=Member.from_row(member))
+        mine = found(info).member
+        assert mine is not None  # IsMember hands over the viewer's membership
+        return _payload(await members.leave(info.context.viewer, mine))

@@ -9,7 +9,7 @@ import strawberry
 import models
 from schema.enums import AuditOutcome
 from schema.healthspaces import Healthspace
-from schema.members import Member
+from schema.members import Member, visible_member
 from schema.types import Info
 
 
@@ -35,10 +35,7 @@ class AuditEvent:
 
     @strawberry.field
     async def actor(self, info: Info) -> Member | None:
-        if self.row.actor_member_id is None:
-            return None
-        row = await info.context.loaders.member.load(self.row.actor_member_id)
-        return Member.from_row(row) if row else None
+        return await visible_member(info, self.row.actor_member_id)
 
     @strawberry.field
     async def healthspace(self, info: Info) -> Healthspace | None:

@@ -8,12 +8,11 @@ import uuid
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from tortoise.expressions import Q, Subquery
 
 import models
+from domain import member_lists
 from schema.errors import UserError
 from schema.pagination import Page, empty_page, page_window, paginate
-from schema.task_sources import clients_with_tasks, task_sources
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -38,12 +37,9 @@ class Connection:
         )
 
     async def _member(self, info: Info, member_id: object) -> Member | None:
-        from schema.members import Member
+        from schema.members import visible_member
 
-        if member_id is None:
-            return None
-        row = await info.context.loaders.member.load(member_id)
-        return Member.from_row(row) if row else None
+        return await visible_member(info, member_id)
 
     @strawberry.field
     async def client(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
@@ -92,67 +88,22 @@ class SetConnectionsPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-# Dates of birth are typed the ISO way or the Dutch way (31-12-1980, 31/12/1980, 31.12.1980).
-_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y")
-
-
-def _as_date(text: str) -> dt.date | None:
-    for pattern in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-def client_search(text: str) -> Q:
-    """The seeds' client search: every word must match the surname, first name,
-    identification number or (when it is a date) the date of birth."""
-    condition = Q()
-    for word in text.split():
-        match = (
-            Q(account__last_name__icontains=word)
-            | Q(account__first_name__icontains=word)
-            | Q(identification_number__icontains=word)
-        )
-        born = _as_date(word)
-        if born is not None:
-            match |= Q(account__date_of_birth=born)
-        condition &= match
-    return condition
-
-
-async def my_clients(
+async def my_clients_page(
     healthspace_id: uuid.UUID,
-    staff_member_id: uuid.UUID,
-    *,
+    staff: models.Member | None,
     search: str | None,
     with_tasks: bool,
     first: int | None,
     after: str | None,
 ) -> Page[Member]:
-    """The active clients this staff member is connected to, by surname."""
-    from schema.members import Member, ordered_by_name
+    """A page of `domain.member_lists.my_clients` for the staff member the guard found."""
+    from schema.members import Member
 
     page_window(first, after)  # refuse a bad page request even when the answer is empty
-    connected = models.Connection.filter(
-        staff_id=staff_member_id, current_key__not_isnull=True
-    ).values("client_id")
-    query = models.Member.filter(
-        healthspace_id=healthspace_id,
-        kind=models.MemberKind.CLIENT,
-        status=models.MemberStatus.ACTIVE,
-        id__in=Subquery(connected),
+    assert staff is not None  # the field's guard found the viewer's staff membership
+    query = await member_lists.my_clients(
+        healthspace_id, staff, search=search, with_tasks=with_tasks
     )
-    if search and search.strip():
-        query = query.filter(client_search(search.strip()))
-    if with_tasks:
-        if not task_sources():
-            return empty_page()
-        client_ids = await query.values_list("id", flat=True)
-        needing = await clients_with_tasks(healthspace_id, staff_member_id, list(client_ids))
-        if not needing:
-            return empty_page()
-        query = query.filter(id__in=list(needing))
-    query = ordered_by_name(query.select_related("account"))
+    if query is None:
+        return empty_page()
     return await paginate(query, first, after, Member.from_row)

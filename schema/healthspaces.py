@@ -5,18 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from tortoise.expressions import Q
 
 import models
-from permissions.guards import HasPermission, IsStaff, guard
+from domain import join_requests, member_lists
+from domain.member_lists import MemberFilter
+from permissions.guards import HasPermission, IsStaff, found, guard
 from permissions.roles import Permission
 from permissions.scopes import parent_healthspace
-from schema.connections import my_clients
+from schema.connections import my_clients_page
+from schema.deferred_pages import deferred_page
 from schema.enums import InvitationStatus, JoinRequestStatus, MemberKind, MemberStatus
 from schema.errors import UserError
 from schema.invitations import Invitation, invitations_page
-from schema.join_requests import JoinRequest, join_request_page
-from schema.members import Member, ordered_by_name
+from schema.join_requests import JoinRequest
+from schema.members import Member
 from schema.pagination import Page, paginate
 from schema.tasks import HealthspaceTasks
 from schema.types import Info
@@ -84,14 +86,14 @@ class Healthspace:
         after: str | None = None,
         status: MemberStatus | None = None,
     ) -> Page[Member]:
-        query = models.Member.filter(healthspace_id=self.row.id).select_related("account")
-        if kind is not None:
-            query = query.filter(kind=kind)
-        if status is not None:
-            query = query.filter(status=status)
-        if search and search.strip():
-            query = query.filter(member_search(search.strip()))
-        return await paginate(ordered_by_name(query), first, after, Member.from_row)
+        wanted = MemberFilter(kind=kind, status=status, search=search)
+        return deferred_page(
+            member_lists.members(self.row.id, wanted),
+            first,
+            after,
+            Member.from_row,
+            lambda: info.context.loaders.member_count.load((self.row.id, wanted)),
+        )
 
     @strawberry.field(
         description="Invitations, newest first; filter by status (a pending one past its expiry "
@@ -129,15 +131,8 @@ class Healthspace:
         first: int | None = None,
         after: str | None = None,
     ) -> Page[Member]:
-        mine = await info.context.viewer.member_of(self.row.id)
-        assert mine is not None
-        return await my_clients(
-            self.row.id,
-            mine.id,
-            search=search,
-            with_tasks=bool(with_tasks),
-            first=first,
-            after=after,
+        return await my_clients_page(
+            self.row.id, found(info).member, search, bool(with_tasks), first, after
         )
 
     @strawberry.field(
@@ -154,7 +149,8 @@ class Healthspace:
         first: int | None = None,
         after: str | None = None,
     ) -> Page[JoinRequest]:
-        return await join_request_page(self.row.id, status, first, after)
+        query = join_requests.of_healthspace(self.row.id, status)
+        return await paginate(query, first, after, JoinRequest.from_row)
 
     @strawberry.field(
         description="The staff task lists (Admin → Tasks). Staff only.",
@@ -162,15 +158,6 @@ class Healthspace:
     )
     def tasks(self) -> HealthspaceTasks:
         return HealthspaceTasks(healthspace_id=self.row.id)
-
-
-def member_search(text: str) -> Q:
-    return (
-        Q(account__last_name__icontains=text)
-        | Q(account__first_name__icontains=text)
-        | Q(account__email__icontains=text)
-        | Q(identification_number__icontains=text)
-    )
 
 
 @strawberry.input

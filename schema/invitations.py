@@ -14,7 +14,7 @@ import models
 from permissions.roles import invitation_kinds
 from schema.enums import InvitationStatus, MemberKind, Permission, Role
 from schema.errors import UserError
-from schema.members import Member
+from schema.members import Member, visible_member, visible_members
 from schema.pagination import Page, paginate
 from schema.types import Info
 
@@ -131,23 +131,18 @@ class Invitation:
 
     @strawberry.field
     async def invited_by(self, info: Info) -> Member | None:
-        member_id = self.row.invited_by_id  # type: ignore[attr-defined]
-        row = await info.context.loaders.member.load(member_id) if member_id else None
-        return Member.from_row(row) if row else None
+        return await visible_member(info, self.row.invited_by_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The clinicians the client is connected to on acceptance.")
     async def connect_to(self, info: Info) -> list[Member]:
         from permissions.scopes import parse_id
 
         ids = [member_id for member_id in map(parse_id, self.row.connect_to) if member_id]
-        rows = await info.context.loaders.member.load_many(ids)
-        return [Member.from_row(row) for row in rows if row is not None]
+        return await visible_members(info, list(ids))
 
     @strawberry.field(description="The member the invitation became, once accepted.")
     async def accepted_member(self, info: Info) -> Member | None:
-        member_id = self.row.accepted_member_id  # type: ignore[attr-defined]
-        row = await info.context.loaders.member.load(member_id) if member_id else None
-        return Member.from_row(row) if row else None
+        return await visible_member(info, self.row.accepted_member_id)  # type: ignore[attr-defined]
 
     @strawberry.field
     async def healthspace(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -11,7 +10,6 @@ import strawberry
 import models
 from schema.enums import JoinRequestStatus
 from schema.errors import UserError
-from schema.pagination import Page, paginate
 from schema.people import PersonFields
 from schema.types import Info
 
@@ -57,15 +55,9 @@ class JoinRequest(PersonFields):
     async def decided_by(
         self, info: Info
     ) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
-        from schema.members import Member
+        from schema.members import visible_member
 
-        decided_by_id = self.row.decided_by_id  # type: ignore[attr-defined]
-        if decided_by_id is None:
-            return None
-        if not await info.context.viewer.is_staff_of(self.row.healthspace_id):  # type: ignore[attr-defined]
-            return None
-        row = await info.context.loaders.member.load(decided_by_id)
-        return Member.from_row(row) if row else None
+        return await visible_member(info, self.row.decided_by_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type
@@ -75,22 +67,3 @@ class JoinRequestPayload:
         default=None, description="The new client membership (approveJoinRequest)."
     )
     errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-async def join_request_page(
-    healthspace_id: uuid.UUID,
-    status: models.JoinRequestStatus | None,
-    first: int | None,
-    after: str | None,
-) -> Page[JoinRequest]:
-    """A Healthspace's join requests: pending ones oldest first (a queue to work through),
-    otherwise newest first."""
-    query = models.JoinRequest.filter(healthspace_id=healthspace_id)
-    if status is not None:
-        query = query.filter(status=status)
-    order = (
-        ("created_at", "id")
-        if status == models.JoinRequestStatus.PENDING
-        else ("-created_at", "-id")
-    )
-    return await paginate(query.order_by(*order), first, after, JoinRequest.from_row)

@@ -1,58 +1,83 @@
-"""Per-request data loaders: one query per batch, results in key order."""
+"""Per-request data loaders: one query per batch, results in key order. The reads themselves
+are domain functions; a loader only batches the keys of one request."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
-from tortoise.expressions import Q
 from tortoise.models import Model
 
 import models
+from domain.connections import connected_keys, current_connections_of
+from domain.member_lists import MemberFilter, count_members
+
+M = TypeVar("M", bound=Model)
+
+# (Healthspace id, what the members list asks for): one `totalCount` of `Healthspace.members`.
+MemberCountKey = tuple[uuid.UUID, MemberFilter]
 
 
-def _by_id(model: type[Model], *related: str) -> Callable[[list[uuid.UUID]], Awaitable[list[Any]]]:
-    async def load(ids: list[uuid.UUID]) -> list[Any]:
+def _by_id(model: type[M], *related: str) -> Callable[[list[uuid.UUID]], Awaitable[list[M | None]]]:
+    async def load(ids: list[uuid.UUID]) -> list[M | None]:
         query = model.filter(id__in=ids)
         if related:
             query = query.select_related(*related)
-        found = {row.id: row for row in await query}
+        found = {row.pk: row for row in await query}
         return [found.get(row_id) for row_id in ids]
 
     return load
 
 
 async def _current_connections(member_ids: list[uuid.UUID]) -> list[list[models.Connection]]:
-    rows = await models.Connection.filter(
-        Q(client_id__in=member_ids) | Q(staff_id__in=member_ids), current_key__not_isnull=True
-    ).order_by("created_at")
     grouped: dict[uuid.UUID, list[models.Connection]] = defaultdict(list)
-    for row in rows:
+    for row in await current_connections_of(member_ids):
         grouped[row.client_id].append(row)  # type: ignore[attr-defined]
         grouped[row.staff_id].append(row)  # type: ignore[attr-defined]
     return [grouped.get(member_id, []) for member_id in member_ids]
 
 
 async def _connected_pairs(keys: list[str]) -> list[bool]:
-    """Whether each "<client id>:<staff id>" pair is connected now (the current_key column)."""
-    current = set(
-        await models.Connection.filter(current_key__in=keys).values_list("current_key", flat=True)
-    )
+    """Whether each `models.connection_key` pair is connected now."""
+    current = await connected_keys(keys)
     return [key in current for key in keys]
+
+
+async def _member_counts(keys: list[MemberCountKey]) -> list[int]:
+    """One count statement per distinct filter, for every Healthspace asking with it."""
+    by_filter: dict[MemberFilter, list[uuid.UUID]] = defaultdict(list)
+    for healthspace_id, wanted in keys:
+        by_filter[wanted].append(healthspace_id)
+    counts: dict[MemberCountKey, int] = {}
+    for wanted, healthspace_ids in by_filter.items():
+        for healthspace_id, count in zip(
+            healthspace_ids, await count_members(healthspace_ids, wanted), strict=True
+        ):
+            counts[(healthspace_id, wanted)] = count
+    return [counts[key] for key in keys]
 
 
 class Loaders:
     """Built fresh for every request, so nothing cached outlives it."""
 
     def __init__(self) -> None:
-        self.account = DataLoader(_by_id(models.Account))
-        self.healthspace = DataLoader(_by_id(models.Healthspace))
-        self.member = DataLoader(_by_id(models.Member, "account"))
-        self.current_connections = DataLoader(_current_connections)
-        self.connected_pair = DataLoader(_connected_pairs)
+        self.account: DataLoader[uuid.UUID, models.Account | None] = DataLoader(
+            _by_id(models.Account)
+        )
+        self.healthspace: DataLoader[uuid.UUID, models.Healthspace | None] = DataLoader(
+            _by_id(models.Healthspace)
+        )
+        self.member: DataLoader[uuid.UUID, models.Member | None] = DataLoader(
+            _by_id(models.Member, "account")
+        )
+        self.current_connections: DataLoader[uuid.UUID, list[models.Connection]] = DataLoader(
+            _current_connections
+        )
+        self.connected_pair: DataLoader[str, bool] = DataLoader(_connected_pairs)
+        self.member_count: DataLoader[MemberCountKey, int] = DataLoader(_member_counts)
 
     def prime_members(self, members: Sequence[models.Member]) -> None:
         for member in members:

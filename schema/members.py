@@ -6,10 +6,9 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from tortoise.functions import Lower
-from tortoise.queryset import QuerySet
 
 import models
+from permissions.objects import sees_member
 from permissions.viewer import member_permissions
 from schema.enums import MemberKind, MemberStatus, Permission, Role
 from schema.errors import UserError
@@ -106,6 +105,31 @@ class Member(PersonFields):
         return await info.context.loaders.connected_pair.load(f"{client.id}:{staff.id}")
 
 
+async def visible_member(info: Info, member_id: object) -> Member | None:
+    """The member with this id as a field nested anywhere may show it: exactly when
+    `member(id:)` would (`permissions.objects.sees_member`), else None. Batched: the rows and the
+    client-to-clinician connections are read through the request's loaders."""
+    if member_id is None:
+        return None
+    row = await info.context.loaders.member.load(member_id)
+    if row is None:
+        return None
+    mine = await info.context.viewer.member_of(row.healthspace_id)  # type: ignore[attr-defined]
+    connected = (
+        mine is not None
+        and mine.kind == models.MemberKind.CLIENT
+        and row.kind == models.MemberKind.STAFF
+        and await info.context.loaders.connected_pair.load(f"{mine.id}:{row.id}")
+    )
+    return Member.from_row(row) if sees_member(mine, row, connected) else None
+
+
+async def visible_members(info: Info, member_ids: list[object]) -> list[Member]:
+    """`visible_member` for each id, in order, leaving out those the viewer may not see."""
+    found = [await visible_member(info, member_id) for member_id in member_ids]
+    return [member for member in found if member is not None]
+
+
 @strawberry.type
 class MemberPayload:
     member: Member | None = None
@@ -116,11 +140,3 @@ class MemberPayload:
 class UpdateMemberInput:
     member_id: strawberry.ID
     identification_number: str | None = None
-
-
-def ordered_by_name(query: QuerySet[models.Member]) -> QuerySet[models.Member]:
-    """Members by surname, then first name, ignoring case, so that SQLite and PostgreSQL
-    list "de Vries" in the same place."""
-    return query.annotate(
-        surname_key=Lower("account__last_name"), first_name_key=Lower("account__first_name")
-    ).order_by("surname_key", "first_name_key", "id")

@@ -15,7 +15,7 @@ from strawberry.dataloader import DataLoader
 import models
 from schema.errors import UserError
 from schema.healthspaces import Healthspace
-from schema.members import Member
+from schema.members import Member, visible_member, visible_members
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -208,15 +208,12 @@ class RosterBatch:
 
     @strawberry.field
     async def created_by(self, info: Info) -> Member | None:
-        member_id = self.row.created_by_id  # type: ignore[attr-defined]
-        row = await info.context.loaders.member.load(member_id) if member_id else None
-        return Member.from_row(row) if row else None
+        return await visible_member(info, self.row.created_by_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The clinicians each invited client is connected to.")
     async def connect_to(self, info: Info) -> list[Member]:
-        ids = [uuid.UUID(member_id) for member_id in self.row.connect_to]
-        rows = await info.context.loaders.member.load_many(ids)
-        return [Member.from_row(row) for row in rows if row is not None]
+        ids: list[object] = [uuid.UUID(member_id) for member_id in self.row.connect_to]
+        return await visible_members(info, ids)
 
     @strawberry.field
     async def healthspace(self, info: Info) -> Healthspace:

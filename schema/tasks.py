@@ -13,19 +13,19 @@ from typing import Any
 
 import strawberry
 from strawberry.permission import BasePermission
-from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 import models
-from permissions.guards import HasPermission, IsStaff, guard
+from domain import join_requests, member_lists
+from permissions.guards import HasPermission, IsStaff, found, guard
 from permissions.roles import Permission, invitation_kinds
-from permissions.scopes import Scope, parse_id
-from schema.connections import my_clients
+from permissions.scopes import Scope, Scoped, parse_id
+from permissions.viewer import member_permissions
+from schema.connections import my_clients_page
 from schema.invitations import Invitation, status_filter
 from schema.join_requests import JoinRequest
-from schema.members import Member, ordered_by_name
+from schema.members import Member
 from schema.pagination import Page, paginate
-from schema.task_sources import clients_with_tasks, task_sources
 from schema.types import Info
 
 # "Invitations expiring soon" on the tasks screen.
@@ -35,8 +35,9 @@ EXPIRING_WITHIN = timedelta(days=3)
 def _tasks_healthspace() -> Scope:
     """For fields of HealthspaceTasks: the Healthspace the tasks belong to."""
 
-    async def scope(source: Any, kwargs: dict[str, Any]) -> uuid.UUID | None:
-        return parse_id(source.healthspace_id)
+    async def scope(source: Any, kwargs: dict[str, Any]) -> Scoped | None:
+        healthspace_id = parse_id(source.healthspace_id)
+        return Scoped(healthspace_id) if healthspace_id else None
 
     return scope
 
@@ -47,26 +48,6 @@ def _needs(*permissions: Permission) -> BasePermission:
 
 CONNECTING = (Permission.MANAGE_CONNECTIONS, Permission.MANAGE_OWN_CONNECTIONS)
 INVITING = (Permission.INVITE_CLIENTS, Permission.INVITE_STAFF)
-
-
-def unconnected_clients(healthspace_id: uuid.UUID) -> QuerySet[models.Member]:
-    """Active clients without any current connection, by surname."""
-    connected = models.Connection.filter(
-        healthspace_id=healthspace_id, current_key__not_isnull=True
-    ).values("client_id")
-    return ordered_by_name(
-        models.Member.filter(
-            healthspace_id=healthspace_id,
-            kind=models.MemberKind.CLIENT,
-            status=models.MemberStatus.ACTIVE,
-        ).exclude(id__in=Subquery(connected))
-    )
-
-
-def pending_join_requests(healthspace_id: uuid.UUID) -> QuerySet[models.JoinRequest]:
-    return models.JoinRequest.filter(
-        healthspace_id=healthspace_id, status=models.JoinRequestStatus.PENDING
-    ).order_by("created_at", "id")
 
 
 def open_invitations(
@@ -102,22 +83,21 @@ class TaskCounts:
 class HealthspaceTasks:
     healthspace_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
+    @strawberry.field(extensions=[guard(IsStaff(_tasks_healthspace()))])
     async def counts(self, info: Info) -> TaskCounts:
-        viewer = info.context.viewer
-        mine = await viewer.member_of(self.healthspace_id)
-        assert mine is not None  # the `tasks` field is for staff only
-        allowed = await viewer.permissions_in(self.healthspace_id)
+        mine = found(info).member
+        assert mine is not None  # IsStaff hands over the viewer's staff membership
+        allowed = member_permissions(mine)
 
         async def count_if(permissions: tuple[Permission, ...], query: QuerySet[Any]) -> int | None:
             return await query.count() if allowed & set(permissions) else None
 
         return TaskCounts(
             clients_without_connection=await count_if(
-                CONNECTING, unconnected_clients(self.healthspace_id)
+                CONNECTING, member_lists.unconnected_clients(self.healthspace_id)
             ),
             pending_join_requests=await count_if(
-                (Permission.REVIEW_JOIN_REQUESTS,), pending_join_requests(self.healthspace_id)
+                (Permission.REVIEW_JOIN_REQUESTS,), join_requests.pending(self.healthspace_id)
             ),
             open_invitations=await count_if(
                 INVITING, open_invitations(self.healthspace_id, allowed)
@@ -125,7 +105,9 @@ class HealthspaceTasks:
             expiring_invitations=await count_if(
                 INVITING, open_invitations(self.healthspace_id, allowed, expiring=True)
             ),
-            my_clients_with_tasks=await _my_clients_with_tasks_count(self.healthspace_id, mine),
+            my_clients_with_tasks=await member_lists.count_my_clients_with_tasks(
+                self.healthspace_id, mine
+            ),
         )
 
     @strawberry.field(
@@ -135,7 +117,7 @@ class HealthspaceTasks:
     async def clients_without_connection(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[Member]:
-        query = unconnected_clients(self.healthspace_id).select_related("account")
+        query = member_lists.unconnected_clients(self.healthspace_id)
         return await paginate(query, first, after, Member.from_row)
 
     @strawberry.field(
@@ -145,7 +127,7 @@ class HealthspaceTasks:
     async def pending_join_requests(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[JoinRequest]:
-        query = pending_join_requests(self.healthspace_id)
+        query = join_requests.pending(self.healthspace_id)
         return await paginate(query, first, after, JoinRequest.from_row)
 
     @strawberry.field(
@@ -155,7 +137,7 @@ class HealthspaceTasks:
     async def open_invitations(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[Invitation]:
-        allowed = await info.context.viewer.permissions_in(self.healthspace_id)
+        allowed = member_permissions(found(info).member)
         query = open_invitations(self.healthspace_id, allowed)
         return await paginate(query, first, after, Invitation.from_row)
 
@@ -166,7 +148,7 @@ class HealthspaceTasks:
     async def expiring_invitations(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[Invitation]:
-        allowed = await info.context.viewer.permissions_in(self.healthspace_id)
+        allowed = member_permissions(found(info).member)
         query = open_invitations(self.healthspace_id, allowed, expiring=True)
         return await paginate(query, first, after, Invitation.from_row)
 
@@ -177,22 +159,9 @@ class HealthspaceTasks:
     async def my_clients_with_tasks(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[Member]:
-        mine = await info.context.viewer.member_of(self.healthspace_id)
-        assert mine is not None
-        return await my_clients(
-            self.healthspace_id, mine.id, search=None, with_tasks=True, first=first, after=after
+        return await my_clients_page(
+            self.healthspace_id, found(info).member, None, True, first, after
         )
-
-
-async def _my_clients_with_tasks_count(healthspace_id: uuid.UUID, mine: models.Member) -> int:
-    if not task_sources():
-        return 0
-    client_ids = await models.Connection.filter(
-        staff_id=mine.id,
-        current_key__not_isnull=True,
-        client__status=models.MemberStatus.ACTIVE,
-    ).values_list("client_id", flat=True)
-    return len(await clients_with_tasks(healthspace_id, mine.id, list(client_ids)))
 
 
 # --- "I can't find my patient" -------------------------------------------------------------

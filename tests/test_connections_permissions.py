@@ -54,11 +54,13 @@ U, F, N = "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND"
 # top-level error; "payload:CODE" is a user error returned in the payload. "Self" operations
 # name the actor as the clinician (anonymous, who has no membership, names a colleague).
 MATRIX: dict[str, list[str]] = {
-    "add a colleague": [U, F, F, F, "OK", "OK", N],
-    "add self": [U, F, F, "OK", "payload:NOT_A_CLINICIAN", "payload:NOT_A_CLINICIAN", N],
-    "remove a colleague": [U, F, F, F, "OK", "OK", N],
-    "remove self": [U, F, F, "OK", "payload:NOT_CONNECTED", "payload:NOT_CONNECTED", N],
-    "set the client's list": [U, F, F, F, "OK", "OK", N],
+    # The client column names another client, whom a client may not see: NOT_FOUND as for a
+    # missing member (issue 7, item 4).
+    "add a colleague": [U, N, F, F, "OK", "OK", N],
+    "add self": [U, N, F, "OK", "payload:NOT_A_CLINICIAN", "payload:NOT_A_CLINICIAN", N],
+    "remove a colleague": [U, N, F, F, "OK", "OK", N],
+    "remove self": [U, N, F, "OK", "payload:NOT_CONNECTED", "payload:NOT_CONNECTED", N],
+    "set the client's list": [U, N, F, F, "OK", "OK", N],
     "set my own list": [
         U,
         F,

@@ -45,8 +45,9 @@ U, F, N, M = "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "payload:ALREADY_MEMBE
 MATRIX: dict[str, list[str]] = {
     "ask to join a findable Healthspace": [U, M, M, M, M, M, "OK"],
     "ask to join a hidden Healthspace": [U, M, M, M, M, M, N],
-    "approve a request": [U, F, F, F, "OK", "OK", N],
-    "reject a request": [U, F, F, F, "OK", "OK", N],
+    # A client may not see others' requests: NOT_FOUND, as for a missing one (issue 7, item 4).
+    "approve a request": [U, N, F, F, "OK", "OK", N],
+    "reject a request": [U, N, F, F, "OK", "OK", N],
     # Only the requester may cancel; to everyone else the request does not exist.
     "cancel someone else's request": [U, N, N, N, N, N, N],
 }

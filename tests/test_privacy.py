@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import PUBLIC_URL, People, Person, error_code
-from graphql import GraphQLObjectType
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined
 
 import models
 from permissions.roles import Permission, Role
@@ -172,6 +172,14 @@ mutation Deactivate($memberId: ID!) {
 }
 """
 
+MEMBER_BY_ID = "query($id: ID!) { member(id: $id) { id dateOfBirth email } }"
+
+REMOVE_CONNECTION = """
+mutation RemoveConnection($clientId: ID!, $staffId: ID!) {
+  removeConnection(clientId: $clientId, staffId: $staffId) { connection { id } errors { code } }
+}
+"""
+
 ADD_CONNECTION = """
 mutation AddConnection($clientId: ID!, $staffId: ID!) {
   addConnection(clientId: $clientId, staffId: $staffId) {
@@ -300,7 +308,8 @@ async def test_a_client_sees_no_other_client_through_any_nested_connection_path(
     assert connection["staff"]["id"] == clinician.id
     assert connection["staff"]["dateOfBirth"] is None
     assert [c["client"]["id"] for c in connection["staff"]["connections"]] == [client.id]
-    assert connection["createdBy"]["connections"] == []
+    # The creator is a staff member the client may not look up: null here too (issue 7, item 2).
+    assert connection["createdBy"] is None
     assert [c["client"]["id"] for c in seen["member"]["connections"]] == [client.id]
     # A staff member the client is not connected to is not theirs to look up.
     assert creator == {"member": None}
@@ -342,7 +351,8 @@ async def test_a_client_is_refused_member_lookup_and_roster_batches(
     roster = await client(ROSTER_BATCH, id=batch_id)
 
     assert (error_code(lookup), lookup["data"]) == ("FORBIDDEN", None)
-    assert (error_code(roster), roster["data"]) == ("FORBIDDEN", {"rosterBatch": None})
+    # The batch exists, but a client may not see it: the answer a missing one gets (issue 7, 4).
+    assert (error_code(roster), roster["data"]) == ("NOT_FOUND", {"rosterBatch": None})
 
 
 # --- a staff member who stops being a clinician, or comes back as a client --------------------
@@ -887,3 +897,172 @@ async def test_cursors_are_only_positions_and_a_made_up_one_is_refused(
 
     assert on_another_list == {"myJoinRequests": {"totalCount": 0, "nodes": []}}
     assert error_code(forged) == "BAD_USER_INPUT"
+
+
+# --- every Member and Account a role can reach follows the rule of member(id:) -----------------
+
+PEOPLE_TYPES = {"Member": "__typename id dateOfBirth email", "Account": "__typename id email"}
+# Object hops from the root: deep enough for viewer.memberships.connections.createdBy and the
+# like, through every list (members, invitations, join requests, tasks, audit log...).
+WALK_DEPTH = 5
+
+
+def _named(type_: Any) -> Any:
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    return type_
+
+
+def paths_to_people(type_: GraphQLObjectType, depth: int = WALK_DEPTH) -> list[list[str]]:
+    """Every path of field names from `type_` that ends at a field returning a Member or an
+    Account (list or single), without reusing a field within one path; fields that need an
+    argument are left out (the roots below supply the Healthspace id)."""
+    found: list[list[str]] = []
+
+    def walk(current: GraphQLObjectType, path: list[str], used: frozenset[str], left: int) -> None:
+        for name, field in current.fields.items():
+            target = _named(field.type)
+            needs_argument = any(
+                isinstance(argument.type, GraphQLNonNull) and argument.default_value is Undefined
+                for argument in field.args.values()
+            )
+            key = f"{current.name}.{name}"
+            if not isinstance(target, GraphQLObjectType) or needs_argument or key in used:
+                continue
+            if target.name in PEOPLE_TYPES:
+                found.append([*path, name])
+            if left > 1:
+                walk(target, [*path, name], used | {key}, left - 1)
+
+    walk(type_, [], frozenset(), depth)
+    return found
+
+
+def walk_document(schema: Any) -> tuple[str, dict[str, list[str]]]:
+    """One document with an alias per path, from the nullable roots `viewer` and
+    `healthspace(id: $hs)` (a refused field nulls only its own alias), and the path of each."""
+    query = schema.query_type
+    aliases: dict[str, list[str]] = {}
+    parts = []
+    for root, call in (("viewer", "viewer"), ("healthspace", "healthspace(id: $hs)")):
+        for path in paths_to_people(_named(query.fields[root].type)):
+            alias = f"p{len(aliases)}"
+            aliases[alias] = [root, *path]
+            target = _named(query.fields[root].type)
+            for name in path:
+                target = _named(target.fields[name].type)
+            selection = "{ " + PEOPLE_TYPES[target.name] + " }"
+            for name in reversed(path):
+                selection = "{ " + name + " " + selection + " }"
+            parts.append(f"{alias}: {call} {selection}")
+    return "query Walk($hs: ID!) {\n" + "\n".join(parts) + "\n}", aliases
+
+
+def people_at(value: Any, path: list[str]) -> list[dict[str, Any]]:
+    """The objects at the end of `path` in an answer, through lists and nulls."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [found for item in value for found in people_at(item, path)]
+    if not path:
+        return [value]
+    return people_at(value.get(path[0]), path[1:])
+
+
+@pytest.fixture
+async def busy_healthspace(
+    healthspace: models.Healthspace,
+    people: People,
+    administrator: Person,
+    assistant: Person,
+    clinician: Person,
+    colleague: Person,
+    client: Person,
+    other_client: Person,
+) -> models.Healthspace:
+    """A Healthspace where every field that returns a person has someone to return: connections
+    made by an administrator, an ended one, an invitation with its inviter and clinicians, a join
+    request decided by the assistant, audit events with actors."""
+    for pair in ((client, clinician), (other_client, colleague), (other_client, clinician)):
+        await administrator.data(ADD_CONNECTION, clientId=pair[0].id, staffId=pair[1].id)
+    await administrator.data(REMOVE_CONNECTION, clientId=other_client.id, staffId=clinician.id)
+    await administrator.data(
+        INVITE_CLIENT,
+        input={
+            "healthspaceId": str(healthspace.id),
+            "email": "invitee@example.org",
+            "firstName": "Ivy",
+            "lastName": "Invitee",
+            "connectTo": [colleague.id],
+        },
+    )
+    healthspace.findable = True
+    await healthspace.save()
+    requester = await people.signed_in(await people.account("requester@example.org"))
+    asked = await requester.data(REQUEST_TO_JOIN, healthspaceId=str(healthspace.id))
+    await assistant.data(APPROVE_JOIN_REQUEST, id=asked["requestToJoin"]["joinRequest"]["id"])
+    return healthspace
+
+
+@pytest.fixture
+def walker(request: pytest.FixtureRequest) -> Person:
+    return request.getfixturevalue(request.param)
+
+
+@pytest.mark.parametrize("walker", ["client", "clinician", "assistant", "outsider"], indirect=True)
+async def test_every_member_and_account_reachable_follows_the_rule_of_member_by_id(
+    busy_healthspace: models.Healthspace, walker: Person
+) -> None:
+    # Given a role and every path of the schema that returns a Member or an Account
+    viewer = walker
+    document, aliases = walk_document(build_schema(Settings())._schema)
+    assert len(aliases) > 50  # the walk reaches far, not just the obvious fields
+
+    # When the role reads them all
+    answer = await viewer(document, hs=str(busy_healthspace.id))
+
+    # Then each Member is one member(id:) shows them, with the same restricted fields, and
+    # each Account is their own
+    seen: dict[str, dict[str, Any]] = {}
+    reached = 0
+    for alias, path in aliases.items():
+        for person in people_at(answer["data"][alias], path[1:]):
+            reached += 1
+            if person["__typename"] == "Account":
+                assert person["id"] == str(viewer.account.id), path  # type: ignore[union-attr]
+            else:
+                seen.setdefault(person["id"], {**person, "path": ".".join(path)})
+    assert reached > 0
+    for member_id, person in seen.items():
+        direct = (await viewer.data(MEMBER_BY_ID, id=member_id))["member"]
+        assert direct is not None, person["path"]
+        assert (direct["dateOfBirth"], direct["email"]) == (
+            person["dateOfBirth"],
+            person["email"],
+        ), person["path"]
+
+
+async def test_a_client_is_not_shown_who_made_their_connection_unless_connected(
+    busy_healthspace: models.Healthspace, client: Person, administrator: Person
+) -> None:
+    answer = await client.data(MY_CONNECTIONS)
+
+    [membership] = answer["viewer"]["memberships"]
+    [connection] = membership["connections"]
+    assert connection["createdBy"] is None
+    assert await client.data(MEMBER, id=administrator.id) == {"member": None}
+
+
+async def test_inside_their_healthspace_a_client_cannot_tell_a_real_member_id_from_a_random_one(
+    client: Person, administrator: Person
+) -> None:
+    # Given the id of an administrator the client may not see, and an id nobody has
+    real = await client(UPDATE_MEMBER_ROLES, memberId=administrator.id, roles=["CLINICIAN"])
+    made_up = await client(UPDATE_MEMBER_ROLES, memberId=str(uuid.uuid4()), roles=["CLINICIAN"])
+
+    # Then both answers are the same, and the refused attempt on the real one is audited
+    assert (error_code(real), real["data"]) == (error_code(made_up), made_up["data"])
+    assert error_code(real) == "NOT_FOUND"
+    assert await models.AuditEvent.exists(
+        action="ACCESS_DENIED", actor_member_id=client.id, outcome=models.AuditOutcome.DENIED
+    )

@@ -3,9 +3,12 @@ costs does not grow with its length."""
 
 from __future__ import annotations
 
+import uuid
+
 from conftest import People, Person, QueryCounter, data_of
 
 import models
+from domain.members import add_member
 
 MEMBERS_WITH_NESTED_FIELDS = """
 query Members($id: ID!) {
@@ -75,3 +78,74 @@ async def test_the_counter_sees_statements(
         await models.Healthspace.filter(id=healthspace.id).count()
 
     assert counter.count == 1
+
+
+HEALTHSPACES_WITH_VIEWER_MEMBER = """
+query { healthspaces(first: 100) { totalCount nodes { viewerMember { id } } } }
+"""
+
+
+async def statements_for_healthspaces(
+    viewer: Person, count: int, sql_queries: type[QueryCounter]
+) -> int:
+    with sql_queries() as counter:
+        result = data_of(await viewer(HEALTHSPACES_WITH_VIEWER_MEMBER))
+    nodes = result["healthspaces"]["nodes"]
+    assert len(nodes) == count
+    assert all(node["viewerMember"] is not None for node in nodes)
+    return len(counter.statements)
+
+
+async def test_viewer_member_of_5_or_50_healthspaces_costs_the_same_number_of_queries(
+    people: People, sql_queries: type[QueryCounter]
+) -> None:
+    # Given an account that is a member of 5, then of 50 Healthspaces
+    account = await people.account()
+    viewer = await people.signed_in(account)
+
+    async def join(count: int) -> None:
+        for _ in range(count):
+            space = await models.Healthspace.create(name=f"Practice {uuid.uuid4().hex[:6]}")
+            await add_member(account, space.id, models.MemberKind.CLIENT)
+
+    await join(5)
+    five = await statements_for_healthspaces(viewer, 5, sql_queries)
+    await join(45)
+    fifty = await statements_for_healthspaces(viewer, 50, sql_queries)
+
+    # Then both cost the same: the viewer's memberships are read once, not per Healthspace
+    assert five == fifty
+
+
+HEALTHSPACES_WITH_MEMBER_COUNT = """
+query { healthspaces(first: 100) { nodes { members(first: 1) { totalCount } } } }
+"""
+
+
+async def test_member_counts_of_5_or_50_healthspaces_cost_the_same_number_of_queries(
+    people: People, sql_queries: type[QueryCounter]
+) -> None:
+    # Given a staff account in 5, then in 50 Healthspaces, each with itself and one client
+    account = await people.account()
+    viewer = await people.signed_in(account)
+
+    async def join(count: int) -> None:
+        for _ in range(count):
+            space = await models.Healthspace.create(name=f"Practice {uuid.uuid4().hex[:6]}")
+            await add_member(account, space.id, models.MemberKind.STAFF, roles=["ASSISTANT"])
+            await people.client(space)
+
+    async def statements(count: int) -> int:
+        with sql_queries() as counter:
+            result = data_of(await viewer(HEALTHSPACES_WITH_MEMBER_COUNT))
+        nodes = result["healthspaces"]["nodes"]
+        assert [node["members"]["totalCount"] for node in nodes] == [2] * count
+        return len(counter.statements)
+
+    await join(5)
+    five = await statements(5)
+    await join(45)
+    fifty = await statements(50)
+
+    # Then both cost the same: one batched count, no statement per Healthspace
+    assert five == fifty

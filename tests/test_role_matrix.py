@@ -26,6 +26,8 @@ LAST_ADMINISTRATOR = "LAST_ADMINISTRATOR"
 
 ROLES = ("anonymous", "client", "clinician", "assistant", "administrator", "outsider")
 
+# A client may not see the target (an unconnected clinician, another client): NOT_FOUND, the
+# answer a missing member gets, never FORBIDDEN (issue 7, item 4).
 # fmt: off
 MATRIX: dict[str, tuple[str, str, str, str, str, str]] = {
     #                          anonymous        client     clinician  assistant  administrator       outsider
@@ -38,12 +40,12 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str]] = {
     "resetPassword":           (OK,              OK,        OK,        OK,        OK,                 OK),
     "updateAccount":           (UNAUTHENTICATED, OK,        OK,        OK,        OK,                 OK),
     "updateHealthspace":       (UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,                 NOT_FOUND),
-    "updateMemberRoles":       (UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,                 NOT_FOUND),
-    "grantPermissions":        (UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,                 NOT_FOUND),
-    "revokePermissions":       (UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,                 NOT_FOUND),
-    "deactivateMember":        (UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,                 NOT_FOUND),
-    "reactivateMember":        (UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,                 NOT_FOUND),
-    "updateMember":            (UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, OK,        OK,                 NOT_FOUND),
+    "updateMemberRoles":       (UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, FORBIDDEN, OK,                 NOT_FOUND),
+    "grantPermissions":        (UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, FORBIDDEN, OK,                 NOT_FOUND),
+    "revokePermissions":       (UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, FORBIDDEN, OK,                 NOT_FOUND),
+    "deactivateMember":        (UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, FORBIDDEN, OK,                 NOT_FOUND),
+    "reactivateMember":        (UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, FORBIDDEN, OK,                 NOT_FOUND),
+    "updateMember":            (UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, OK,        OK,                 NOT_FOUND),
     "leaveHealthspace":        (UNAUTHENTICATED, OK,        OK,        OK,        LAST_ADMINISTRATOR, NOT_FOUND),
 }
 # fmt: on

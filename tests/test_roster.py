@@ -543,7 +543,8 @@ async def test_who_may_read_a_roster_batch(
     batch_id = (await invite(administrator, "a@example.org"))["batch"]["id"]
 
     assert (await assistant.data(ROSTER_BATCH, id=batch_id))["rosterBatch"]["id"] == batch_id
-    assert error_code(await client(ROSTER_BATCH, id=batch_id)) == "FORBIDDEN"
+    # A client may not see a roster batch: the answer a missing one gets (issue 7, item 4).
+    assert error_code(await client(ROSTER_BATCH, id=batch_id)) == "NOT_FOUND"
     assert error_code(await clinician(ROSTER_BATCH, id=batch_id)) == "FORBIDDEN"
     assert error_code(await outsider(ROSTER_BATCH, id=batch_id)) == "NOT_FOUND"
     assert error_code(await anonymous(ROSTER_BATCH, id=batch_id)) == "UNAUTHENTICATED"

@@ -1,0 +1,118 @@
+"""The lists of members a staff member reads: a Healthspace's members, "my clients", clients
+without a connection. Each read returns an ordered query (the GraphQL layer pages it) or, for
+counts, one statement for many Healthspaces at once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise.expressions import Subquery
+from tortoise.functions import Count, Lower
+from tortoise.queryset import QuerySet
+
+import models
+from domain.connections import current_connections_of_staff
+from domain.search import client_search, member_search
+from domain.task_sources import clients_with_tasks, task_sources
+
+
+def ordered_by_name(query: QuerySet[models.Member]) -> QuerySet[models.Member]:
+    """Members by surname, then first name, ignoring case, so that SQLite and PostgreSQL
+    list "de Vries" in the same place."""
+    return query.annotate(
+        surname_key=Lower("account__last_name"), first_name_key=Lower("account__first_name")
+    ).order_by("surname_key", "first_name_key", "id")
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    """What `Healthspace.members` asks for: a kind, a status, search text (None: any)."""
+
+    kind: models.MemberKind | None = None
+    status: models.MemberStatus | None = None
+    search: str | None = None
+
+
+def _filtered(query: QuerySet[models.Member], wanted: MemberFilter) -> QuerySet[models.Member]:
+    if wanted.kind is not None:
+        query = query.filter(kind=wanted.kind)
+    if wanted.status is not None:
+        query = query.filter(status=wanted.status)
+    if wanted.search and wanted.search.strip():
+        query = query.filter(member_search(wanted.search.strip()))
+    return query
+
+
+def members(healthspace_id: uuid.UUID, wanted: MemberFilter) -> QuerySet[models.Member]:
+    """A Healthspace's members that match, by surname, with their accounts."""
+    query = models.Member.filter(healthspace_id=healthspace_id).select_related("account")
+    return ordered_by_name(_filtered(query, wanted))
+
+
+async def count_members(healthspace_ids: Sequence[uuid.UUID], wanted: MemberFilter) -> list[int]:
+    """How many members match in each Healthspace, in the order of `healthspace_ids`: one
+    statement for all of them (the members list of many Healthspaces at once)."""
+    rows = (
+        await _filtered(models.Member.filter(healthspace_id__in=list(healthspace_ids)), wanted)
+        .annotate(count=Count("id"))
+        .group_by("healthspace_id")
+        .values("healthspace_id", "count")
+    )
+    counts = {row["healthspace_id"]: row["count"] for row in rows}
+    return [counts.get(healthspace_id, 0) for healthspace_id in healthspace_ids]
+
+
+async def my_clients(
+    healthspace_id: uuid.UUID, staff: models.Member, *, search: str | None, with_tasks: bool
+) -> QuerySet[models.Member] | None:
+    """The active clients `staff` is connected to, by surname, with their accounts; search
+    matches surname, first name, identification number or date of birth (every word);
+    `with_tasks` keeps those a registered task source has a task for. None when nobody can
+    match (no task sources, or no client with tasks)."""
+    query = models.Member.filter(
+        healthspace_id=healthspace_id,
+        kind=models.MemberKind.CLIENT,
+        status=models.MemberStatus.ACTIVE,
+        id__in=Subquery(current_connections_of_staff(staff.id).values("client_id")),
+    )
+    if search and search.strip():
+        query = query.filter(client_search(search.strip()))
+    if with_tasks:
+        if not task_sources():
+            return None
+        client_ids = await query.values_list("id", flat=True)
+        needing = await clients_with_tasks(healthspace_id, staff.id, list(client_ids))
+        if not needing:
+            return None
+        query = query.filter(id__in=list(needing))
+    return ordered_by_name(query.select_related("account"))
+
+
+async def count_my_clients_with_tasks(healthspace_id: uuid.UUID, staff: models.Member) -> int:
+    """How many of `staff`'s active connected clients have a task for them."""
+    if not task_sources():
+        return 0
+    client_ids = (
+        await current_connections_of_staff(staff.id)
+        .filter(client__status=models.MemberStatus.ACTIVE)
+        .values_list("client_id", flat=True)
+    )
+    return len(await clients_with_tasks(healthspace_id, staff.id, list(client_ids)))
+
+
+def unconnected_clients(healthspace_id: uuid.UUID) -> QuerySet[models.Member]:
+    """Active clients without any current connection, by surname, with their accounts."""
+    connected = models.Connection.filter(
+        healthspace_id=healthspace_id, current_key__not_isnull=True
+    ).values("client_id")
+    return ordered_by_name(
+        models.Member.filter(
+            healthspace_id=healthspace_id,
+            kind=models.MemberKind.CLIENT,
+            status=models.MemberStatus.ACTIVE,
+        )
+        .exclude(id__in=Subquery(connected))
+        .select_related("account")
+    )
