@@ -1,16 +1,22 @@
 """Writing audit events: every membership, role, sign-in, invitation and connection change, and
-every call the permission layer refuses."""
+every call the permission layer refuses. One line with `record_event`; many in one statement
+with `record_events` (the roster, the reminder sweep)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.connection import get_connection
+
 import models
+from models.bulk import insert_rows
 from permissions.viewer import Viewer
 
 
-async def record_event(
+def audit_event(
     viewer: Viewer | None,
     action: str,
     *,
@@ -23,10 +29,11 @@ async def record_event(
     outcome: models.AuditOutcome = models.AuditOutcome.SUCCESS,
     details: dict[str, Any] | None = None,
     actor_account_id: uuid.UUID | None = None,
-) -> None:
-    """Append one audit line. `viewer` None means the system (a schedule, the command line)."""
+) -> models.AuditEvent:
+    """One unsaved audit line. `viewer` None means the system (a schedule, the command line)."""
     account = viewer.account if viewer else None
-    await models.AuditEvent.create(
+    return models.AuditEvent(
+        id=uuid.uuid4(),
         action=action,
         outcome=outcome,
         healthspace_id=healthspace_id,
@@ -39,3 +46,16 @@ async def record_event(
         ip_address=viewer.ip_address if viewer else None,
         details=details or {},
     )
+
+
+async def record_event(viewer: Viewer | None, action: str, **fields: Any) -> None:
+    """Append one audit line; the keyword arguments are `audit_event`'s."""
+    await audit_event(viewer, action, **fields).save(force_create=True)
+
+
+async def record_events(
+    events: Sequence[models.AuditEvent], *, connection: BaseDBAsyncClient | None = None
+) -> None:
+    """Append many audit lines (from `audit_event`, or copies of one) in one statement, on
+    `connection` (the current transaction's by default)."""
+    await insert_rows(connection or get_connection("default"), events)

@@ -159,16 +159,13 @@ class MayHandleInvitation(BasePermission):
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer = _signed_in(info)
         invitation_id = parse_id(kwargs.get("id"))
-        rows = (
-            await models.Invitation.filter(id=invitation_id).values("healthspace_id", "kind")
-            if invitation_id
-            else []
-        )
-        member = await viewer.member_of(rows[0]["healthspace_id"]) if rows else None
-        if member is None:
+        row = await models.Invitation.get_or_none(id=invitation_id) if invitation_id else None
+        member = await viewer.member_of(row.healthspace_id) if row else None  # type: ignore[attr-defined]
+        if row is None or member is None:
             raise NotFound()
-        if INVITE_PERMISSION[rows[0]["kind"]] not in member_permissions(member):
+        if INVITE_PERMISSION[row.kind] not in member_permissions(member):
             await _refuse(info, member)
+        hand_over(info, Found(member=member, target=row))
         return True
 
 

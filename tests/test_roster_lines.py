@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolvers.roster_lines import (
+from domain.roster_lines import (
     MAX_ROSTER_LINES,
     RosterLine,
     RosterTooLong,
