@@ -5,7 +5,7 @@
 For each database (a fresh one, created and dropped here, each in its own process) it prints
 the mutation's wall time through the real GraphQL app (httpx over ASGI, as the tests do; the
 selection asks for every row), its SQL statement count (the `tortoise.db_client` DEBUG log, as
-tests/conftest.py counts, plus the COPY statements resolvers/roster.py logs there), the time
+tests/conftest.py counts, plus the COPY statements models/bulk.py logs there), the time
 until the last invitation mail reached a local aiosmtpd server (in a process of its own, fed by
 mailer.relay.Relay over SMTP), duplicates at that server, and baselines: the same rows inserted
 with raw SQL in the same run (executemany; on PostgreSQL also COPY). The roster has one line in
@@ -151,7 +151,7 @@ class StatementCounter(logging.Handler):
     without formatting the logged parameters: 10,000 rows of them would dwarf the work timed."""
 
     _logger = logging.getLogger("tortoise.db_client")
-    # COPY: the roster's bulk inserts on PostgreSQL, logged by resolvers/roster.py.
+    # COPY: the roster's bulk inserts on PostgreSQL, logged by models/bulk.py.
     _KINDS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "COPY")
 
     def __init__(self) -> None:

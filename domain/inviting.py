@@ -306,8 +306,4 @@ async def withdraw(
             subject_id=row.id,
             details={"email": row.email},
         )
-    row.status = models.InvitationStatus.WITHDRAWN
-    row.pending_key = None
-    row.next_reminder_at = None
-    row.decided_at = now
-    return row
+    return await models.Invitation.get(id=row.id)

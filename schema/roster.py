@@ -12,6 +12,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 import models
+from domain.invitations import invitations_by_id
 from domain.roster import RosterEntry, RosterOutcome, RosterRun
 from schema.errors import UserError
 from schema.healthspaces import Healthspace
@@ -96,8 +97,7 @@ class InvitationSource:
 
     @staticmethod
     async def _load(ids: list[uuid.UUID]) -> list[models.Invitation | None]:
-        found = {row.id: row for row in await models.Invitation.filter(id__in=ids)}
-        return [found.get(invitation_id) for invitation_id in ids]
+        return await invitations_by_id(ids)
 
 
 @strawberry.type(description="One person line of the roster and what became of it.")

@@ -262,10 +262,10 @@ async def test_approving_a_join_request_closes_the_invitation_and_stops_reminder
     assert await models.AuditEvent.exists(action="INVITATION_CLOSED", subject_id=row.id)
 
 
-async def test_accepting_one_invitation_closes_the_others_there(
+async def test_becoming_a_member_directly_closes_the_invitation(
     people: People, assistant: Person, healthspace: models.Healthspace
 ) -> None:
-    """A former member's old invitation is closed when they come back by the command line."""
+    """As the command line and the demo seed make members (domain.members.add_member)."""
     await invite_client(assistant, healthspace)
     anna = await people.client(healthspace, email="anna.jansen@example.org")
 
