@@ -48,9 +48,35 @@ def audit_event(
     )
 
 
-async def record_event(viewer: Viewer | None, action: str, **fields: Any) -> None:
-    """Append one audit line; the keyword arguments are `audit_event`'s."""
-    await audit_event(viewer, action, **fields).save(force_create=True)
+async def record_event(
+    viewer: Viewer | None,
+    action: str,
+    *,
+    healthspace_id: uuid.UUID | None = None,
+    actor: models.Member | None = None,
+    client_member_id: uuid.UUID | None = None,
+    subject_id: uuid.UUID | None = None,
+    on_behalf_of_account_id: uuid.UUID | None = None,
+    section: str | None = None,
+    outcome: models.AuditOutcome = models.AuditOutcome.SUCCESS,
+    details: dict[str, Any] | None = None,
+    actor_account_id: uuid.UUID | None = None,
+) -> None:
+    """Append one audit line (see `audit_event`)."""
+    event = audit_event(
+        viewer,
+        action,
+        healthspace_id=healthspace_id,
+        actor=actor,
+        client_member_id=client_member_id,
+        subject_id=subject_id,
+        on_behalf_of_account_id=on_behalf_of_account_id,
+        section=section,
+        outcome=outcome,
+        details=details,
+        actor_account_id=actor_account_id,
+    )
+    await event.save(force_create=True)
 
 
 async def record_events(
