@@ -190,4 +190,5 @@ class RosterInvitations:
                 for row in self.made
             ],
             connection=connection,
+            varying=("id", "subject_id", "details"),
         )

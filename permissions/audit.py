@@ -80,8 +80,12 @@ async def record_event(
 
 
 async def record_events(
-    events: Sequence[models.AuditEvent], *, connection: BaseDBAsyncClient | None = None
+    events: Sequence[models.AuditEvent],
+    *,
+    connection: BaseDBAsyncClient | None = None,
+    varying: Sequence[str] | None = None,
 ) -> None:
     """Append many audit lines (from `audit_event`, or copies of one) in one statement, on
-    `connection` (the current transaction's by default)."""
-    await insert_rows(connection or get_connection("default"), events)
+    `connection` (the current transaction's by default). `varying` names the columns in which
+    the lines differ, when the caller knows (see models.bulk.insert_rows)."""
+    await insert_rows(connection or get_connection("default"), events, varying)

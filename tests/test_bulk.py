@@ -102,3 +102,13 @@ async def test_record_events_writes_many_audit_lines_at_once(db: str) -> None:
     stored = await models.AuditEvent.filter(action="BULK")
     assert sorted(row.details["n"] for row in stored) == [0, 1, 2]
     assert {row.ip_address for row in stored} == {"203.0.113.9"}
+
+
+async def test_named_varying_columns_skip_the_comparison(db: str) -> None:
+    template = audit_event(None, "NAMED", details={"n": 0})
+    rows = [template, copy_of(template, id=uuid.uuid4(), details={"n": 1})]
+
+    await record_events(rows, varying=("id", "details"))
+
+    stored = await models.AuditEvent.filter(action="NAMED")
+    assert sorted(row.details["n"] for row in stored) == [0, 1]
