@@ -74,7 +74,7 @@ class RosterEntry:
             "line": self.line,
             "email": self.email,
             "note": self.note,
-            "outcome": self.outcome.value,
+            "outcome": str(self.outcome),
             "message": self.message,
             "invitation": str(self.invitation_id) if self.invitation_id else None,
         }
@@ -110,7 +110,7 @@ class RosterRun:
 
     @property
     def counts(self) -> dict[str, int]:
-        return dict(Counter(row.outcome.value for row in self.rows))
+        return {str(outcome): n for outcome, n in Counter(row.outcome for row in self.rows).items()}
 
     @property
     def ready(self) -> int:
@@ -220,7 +220,7 @@ class _Run:
             await record_events(
                 [
                     *self._expiry_events(known),
-                    self.event("ROSTER_SENT", batch.id, {"counts": run.counts}),
+                    self.event("ROSTER_SENT", batch.id, {"counts": batch.counts}),
                 ],
                 connection=connection,
             )

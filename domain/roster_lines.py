@@ -91,6 +91,8 @@ def parse_line(number: int, line: str) -> list[RosterLine]:
     else:
         cut = _first_separator(line)
         address, note_text = (line, "") if cut < 0 else (line[:cut], line[cut + 1 :])
+    if "@" not in note_text:  # the common case: no other person, no address in the note
+        return [_person(number, name, address, _note(note_text))]
     parts = [part.strip() for part in _split(note_text)]
     parts = [part for part in parts if _unquoted(part)]
     others = [part for part in parts if _is_person(part)]
