@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 import models
 from domain.connections import end_connections, end_disallowed_connections
 from domain.errors import DomainError, ErrorCode
+from domain.invitation_status import close_for_new_member
 from domain.validation import require_text
 from permissions.audit import record_event
 from permissions.objects import can_see_member
@@ -67,7 +68,8 @@ async def add_member(
     identification_number: str | None = None,
 ) -> models.Member:
     """Make `account` an active member. A deactivated membership comes back with the new kind and
-    roles (its history stays); an active one is ALREADY_MEMBER. Call inside a transaction."""
+    roles (its history stays); an active one is ALREADY_MEMBER. The person's pending request to
+    join and pending invitations there are closed. Call inside a transaction."""
     roles = check_roles(kind, roles)
     granted = check_grants(roles, granted_permissions)
     if kind == models.MemberKind.CLIENT and not identification_number:
@@ -89,6 +91,8 @@ async def add_member(
             f"{account.email} is already a member of this Healthspace.",
             ["email"],
         )
+    # Nor any pending invitation there, whichever path made them a member (issue 7 item 6).
+    await close_for_new_member(None, account.email, healthspace_id, account.id)
     if existing is not None:
         # A returning member starts without connections: only what the new invitation or request
         # says comes back, never an old one (ended before reactivating, so nobody is mailed

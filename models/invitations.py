@@ -46,6 +46,9 @@ class Invitation(Model):
     first_name = fields.CharField(max_length=100, default="")
     last_name = fields.CharField(max_length=100, default="")
     note = fields.TextField(default="")
+    # The mail language for an invitee without an account, decided when invited and kept, so
+    # the invitation, its reminders and a resend agree (domain.invitations.mail_language).
+    language = fields.CharField(max_length=2, default="en")
     roles = fields.JSONField(default=list)
     granted_permissions = fields.JSONField(default=list)
     # Staff member ids to connect to the client on acceptance.

@@ -139,7 +139,7 @@ def create_app(
 
 def background_tasks(environment: Environment) -> list[asyncio.Task[None]]:
     """The lifespan's workers: the outbox relay and the invitation reminder schedule."""
-    from resolvers.reminders import run_reminder_schedule
+    from domain.reminders import run_reminder_schedule
 
     relay = Relay(backend_for(environment.mail))
     return [

@@ -13,14 +13,21 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain.errors import DomainError
+from domain.invitations import (
+    accept_link,
+    invitation_message,
+    language_when_invited,
+    mail_language,
+    new_invitation,
+)
 from domain.members import add_member
 from domain.people import SYSTEM_INVITER
+from domain.roster import RosterOutcome, RosterRun
 from domain.validation import MAX_NAME_LENGTH, normalized_email, require_text
 from mailer import outbox
 from permissions.audit import record_event
 from permissions.passwords import hash_password, password_problem
 from permissions.roles import Permission, Role
-from resolvers.invitations import accept_link, invitation_message, new_invitation
 from schema.settings import Settings
 
 DEMO_HEALTHSPACE = "Demo Practice"
@@ -133,6 +140,7 @@ async def create_healthspace(settings: Settings, name: str, administrator_email:
         print(error.problems[0].message)
         return 2
     now = datetime.now(UTC)
+    account = await models.Account.get_or_none(email=email)
     async with in_transaction():
         healthspace = await models.Healthspace.create(name=name)
         invitation, token = new_invitation(
@@ -141,18 +149,18 @@ async def create_healthspace(settings: Settings, name: str, administrator_email:
             email=email,
             roles=[Role.ADMINISTRATOR],
             invited_by=None,
+            language=language_when_invited(account, None),
             now=now,
         )
         await invitation.save()
-        account = await models.Account.get_or_none(email=email)
         await outbox.enqueue(
             invitation_message(
                 invitation,
                 token,
                 healthspace=healthspace,
                 inviter_name=SYSTEM_INVITER,
-                language=account.language if account else "en",
-                settings=settings,
+                language=mail_language(invitation, account.language if account else None),
+                links=settings,
             )
         )
         await record_event(
@@ -182,10 +190,13 @@ async def create_healthspace(settings: Settings, name: str, administrator_email:
 async def send_reminders(settings: Settings) -> int:
     """One invitation sweep, for cron: due reminders go to the outbox (the server's mail relay
     delivers them) and overdue invitations expire."""
-    from resolvers.reminders import sweep
+    from domain.reminders import sweep
 
     result = await sweep(settings)
-    print(f"Invitation reminders queued: {result.reminded}; invitations expired: {result.expired}.")
+    print(
+        f"Invitation reminders queued: {result.reminded}; invitations expired: {result.expired}"
+        + (f"; closed for members: {result.closed}." if result.closed else ".")
+    )
     return 0
 
 
@@ -203,9 +214,9 @@ async def invite_roster_file(
     stderr and the outcome summary on stdout. HEALTHSPACE is its id or its exact name; FILE
     may be `-` for standard input. Without --inviter, the first active administrator invites."""
     from domain.errors import DomainError
+    from domain.roster import RosterOptions, invite_roster
     from permissions.scopes import parse_id
     from permissions.viewer import Viewer, member_permissions
-    from resolvers.roster import RosterOptions, invite_roster, summary
 
     try:
         roster = _read_roster(path)
@@ -254,6 +265,43 @@ async def invite_roster_file(
     print(f"{healthspace.name}: roster invited by {inviter.account.email}")
     print("\n".join(summary(run, dry_run=dry_run)))
     return 0
+
+
+def summary(run: RosterRun, *, dry_run: bool, listed: int = 20) -> list[str]:
+    """The outcome of a roster run in plain text, for the command line."""
+    counts = run.counts
+    lines = [
+        "Dry run: nothing was written or sent."
+        if run.batch is None
+        else f"Roster batch {run.batch.id}"
+    ]
+    for outcome in RosterOutcome:
+        label = outcome.value.replace("_", " ").lower()
+        if dry_run and outcome == RosterOutcome.SENT:
+            label = "ready to send"
+        lines.append(f"  {label:<20} {counts.get(outcome.value, 0):>7,}")
+    lines.append(f"  {'total':<20} {len(run.rows):>7,}")
+    attention = [row for row in run.rows if row.outcome in _LOOK_AT]
+    if attention:
+        lines.append("Lines to look at:")
+        lines.extend(
+            f"  line {row.line}: {row.outcome.value} {row.email!r}: {row.message}"
+            for row in attention[:listed]
+        )
+        if len(attention) > listed:
+            lines.append(f"  ... and {len(attention) - listed:,} more (rosterBatch lists them all)")
+    if run.not_on_platform:
+        lines.append("Not on Carespace yet (ask them to sign up first, then invite them again):")
+        lines.extend(f"  {email}" for email in run.not_on_platform)
+    if run.batch is not None and run.ready:
+        lines.append(
+            f"Invitation mails in the outbox: {run.ready:,}. The server's mail relay sends them "
+            "(if no server runs now, at its next start)."
+        )
+    return lines
+
+
+_LOOK_AT = (RosterOutcome.INVALID, RosterOutcome.DUPLICATE, RosterOutcome.ERROR)
 
 
 def _read_roster(path: str) -> str:

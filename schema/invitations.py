@@ -4,51 +4,24 @@ the invitation mutations."""
 from __future__ import annotations
 
 import datetime as dt
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from tortoise.expressions import Q
 
 import models
-from permissions.roles import invitation_kinds
+from domain.invitation_status import effective_status, status_filter
+from domain.invitations import invitations_query
 from schema.enums import InvitationStatus, MemberKind, Permission, Role
 from schema.errors import UserError
 from schema.members import Member, visible_member, visible_members
 from schema.pagination import Page, paginate
 from schema.types import Info
 
+__all__ = ["effective_status", "status_filter"]  # read here by other schema modules
+
 if TYPE_CHECKING:
     from schema.accounts import Account
     from schema.healthspaces import Healthspace
-
-
-def effective_status(
-    row: models.Invitation, now: datetime | None = None
-) -> models.InvitationStatus:
-    """A pending invitation past its expiry is EXPIRED even before the sweep has marked it."""
-    if row.status == models.InvitationStatus.PENDING and row.expires_at <= (
-        now or datetime.now(UTC)
-    ):
-        return models.InvitationStatus.EXPIRED
-    return row.status
-
-
-def status_filter(status: models.InvitationStatus, now: datetime) -> Q:
-    """Rows whose effective status is `status` (see `effective_status`)."""
-    if status == models.InvitationStatus.PENDING:
-        return Q(status=status, expires_at__gt=now)
-    if status == models.InvitationStatus.EXPIRED:
-        return Q(status=status) | Q(status=models.InvitationStatus.PENDING, expires_at__lte=now)
-    return Q(status=status)
-
-
-def masked_email(email: str) -> str:
-    """ "anna.jansen@example.org" → "a***n@example.org": enough to recognise, not to harvest."""
-    local, _, domain = email.partition("@")
-    if len(local) <= 2:
-        return f"{local[:1]}***@{domain}"
-    return f"{local[0]}***{local[-1]}@{domain}"
 
 
 async def invitations_page(
@@ -59,17 +32,9 @@ async def invitations_page(
     first: int | None,
     after: str | None,
 ) -> Page[Invitation]:
-    """A Healthspace's invitations, newest first: client invitations for those who may invite
-    clients, staff invitations for those who may invite staff."""
+    """A Healthspace's invitations the viewer may see, newest first (domain.invitations)."""
     allowed = await info.context.viewer.permissions_in(healthspace_id)  # type: ignore[arg-type]
-    query = models.Invitation.filter(
-        healthspace_id=healthspace_id, kind__in=invitation_kinds(allowed)
-    )
-    if kind is not None:
-        query = query.filter(kind=kind.value)
-    if status is not None:
-        query = query.filter(status_filter(status, datetime.now(UTC)))
-    query = query.order_by("-created_at", "-id")
+    query = invitations_query(healthspace_id, allowed, status, kind)  # type: ignore[arg-type]
     return await paginate(query, first, after, Invitation.from_row)
 
 

@@ -6,13 +6,14 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.dataloader import DataLoader
 
 import models
+from domain.invitations import invitations_by_id
+from domain.roster import RosterEntry, RosterOutcome, RosterRun
 from schema.errors import UserError
 from schema.healthspaces import Healthspace
 from schema.members import Member, visible_member, visible_members
@@ -22,16 +23,8 @@ if TYPE_CHECKING:
     from schema.invitations import Invitation
 
 
-@strawberry.enum(description="What inviting one roster line came to.")
-class RosterOutcome(StrEnum):
-    SENT = "SENT"
-    NOT_ON_PLATFORM = "NOT_ON_PLATFORM"
-    ALREADY_CONNECTED = "ALREADY_CONNECTED"
-    ALREADY_MEMBER = "ALREADY_MEMBER"
-    ALREADY_INVITED = "ALREADY_INVITED"
-    DUPLICATE = "DUPLICATE"
-    INVALID = "INVALID"
-    ERROR = "ERROR"
+# The domain's enum object itself becomes the GraphQL enum: one enum, no alias.
+strawberry.enum(RosterOutcome, description="What inviting one roster line came to.")
 
 
 @strawberry.input
@@ -104,8 +97,7 @@ class InvitationSource:
 
     @staticmethod
     async def _load(ids: list[uuid.UUID]) -> list[models.Invitation | None]:
-        found = {row.id: row for row in await models.Invitation.filter(id__in=ids)}
-        return [found.get(invitation_id) for invitation_id in ids]
+        return await invitations_by_id(ids)
 
 
 @strawberry.type(description="One person line of the roster and what became of it.")
@@ -129,27 +121,15 @@ class RosterRow:
         row = await self.source.get(self.invitation_id)
         return Invitation.from_row(row) if row else None
 
-    def stored(self) -> dict[str, Any]:
-        """This row as kept in models.RosterBatch.rows."""
-        return {
-            "line": self.line,
-            "email": self.email,
-            "note": self.note,
-            "outcome": self.outcome.value,
-            "message": self.message,
-            "invitation": str(self.invitation_id) if self.invitation_id else None,
-        }
-
     @classmethod
-    def from_stored(cls, row: Mapping[str, Any], source: InvitationSource) -> RosterRow:
-        invitation = row.get("invitation")
+    def from_entry(cls, entry: RosterEntry, source: InvitationSource) -> RosterRow:
         return cls(
-            line=row["line"],
-            email=row["email"],
-            note=row["note"],
-            outcome=RosterOutcome(row["outcome"]),
-            message=row["message"],
-            invitation_id=uuid.UUID(invitation) if invitation else None,
+            line=entry.line,
+            email=entry.email,
+            note=entry.note,
+            outcome=entry.outcome,
+            message=entry.message,
+            invitation_id=entry.invitation_id,
             source=source,
         )
 
@@ -179,7 +159,9 @@ class RosterBatch:
     def from_row(cls, row: models.RosterBatch, rows: list[RosterRow] | None = None) -> RosterBatch:
         if rows is None:
             source = InvitationSource()
-            rows = [RosterRow.from_stored(stored, source) for stored in row.rows]
+            rows = [
+                RosterRow.from_entry(RosterEntry.from_stored(stored), source) for stored in row.rows
+            ]
         return cls(
             id=strawberry.ID(str(row.id)),
             created_at=row.created_at,
@@ -243,3 +225,17 @@ class InviteRosterPayload:
     )
     def not_on_platform(self) -> list[str]:
         return not_on_platform(self.all_rows)
+
+
+def roster_payload(run: RosterRun) -> InviteRosterPayload:
+    """inviteRoster's payload for a run (a dry run has no batch); its rows find their new
+    invitations in memory."""
+    source = InvitationSource()
+    source.prime(run.made)
+    rows = [RosterRow.from_entry(entry, source) for entry in run.rows]
+    return InviteRosterPayload(
+        batch=RosterBatch.from_row(run.batch, rows) if run.batch else None,
+        ready=run.ready,
+        counts=RosterCounts.from_mapping(run.counts),
+        all_rows=rows,
+    )

@@ -18,7 +18,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.validation import normalized_email, require_email, require_text
 from mailer.relay import Relay, SmtpBackend
 from permissions.roles import Role
-from resolvers.roster_lines import parse_line
+from domain.roster_lines import parse_line
 
 SIGN_UP = """
 mutation SignUp($input: SignUpInput!) {
@@ -480,12 +480,12 @@ async def test_join_request_messages_and_reasons_keep_lines_but_no_control_chara
 
 
 def test_a_roster_line_with_a_control_character_is_invalid() -> None:
-    line = parse_line(3, "Ann\x00 Smith <ann@example.org>, hello")
+    (line,) = parse_line(3, "Ann\x00 Smith <ann@example.org>, hello")
 
     assert line.problem is not None and "U+0000" in line.problem
     assert "\x00" not in line.email
     # A tab is a column separator, not a refused character
-    assert parse_line(4, "ann@example.org\tsee you").note == "see you"
+    assert parse_line(4, "ann@example.org\tsee you")[0].note == "see you"
 
 
 async def test_a_roster_with_a_control_character_invites_the_other_lines(

@@ -314,7 +314,8 @@ async def test_someone_who_became_a_member_meanwhile_gets_already_member(
     refused = await accept(anna, token, password=None)
 
     assert codes(refused) == ["ALREADY_MEMBER"]
-    assert (await models.Invitation.get()).status == models.InvitationStatus.PENDING
+    # Becoming a member closed the invitation (issue 7 item 6; it stayed PENDING before).
+    assert (await models.Invitation.get()).status == models.InvitationStatus.WITHDRAWN
 
 
 async def test_a_former_member_comes_back_through_an_invitation(

@@ -15,10 +15,10 @@ from test_invitations import INVITATIONS, TOKEN, invite_client, latest_token
 from tortoise.connection import get_connection
 
 import models
+from domain.invitations import new_invitation
+from domain.reminders import run_reminder_schedule, sweep
 from mailer.relay import Relay, backend_for
 from resolvers import commands
-from resolvers.invitations import new_invitation
-from resolvers.reminders import run_reminder_schedule, sweep
 from schema.settings import Settings
 
 PREVIEW = """

@@ -10,9 +10,10 @@ import pytest
 from conftest import People, Person, QueryCounter, error_code
 
 import models
+from domain import roster as roster_module
+from models.bulk import BulkTable
 from permissions.roles import Permission, Role
 from permissions.tokens import hash_token, new_token
-from resolvers import roster as roster_module
 
 INVITE_ROSTER = """
 mutation InviteRoster($input: InviteRosterInput!) {
@@ -390,14 +391,14 @@ async def test_a_failure_while_writing_leaves_nothing_behind(
     administrator: Person, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The mails fail to go into the outbox after the batch and invitations were written."""
-    insert = roster_module._Table.insert
+    insert = BulkTable.insert
 
     async def failing_outbox(table: Any, values: Any) -> None:
         if table.model is models.OutboxMessage:
             raise RuntimeError("disk full")
         await insert(table, values)
 
-    monkeypatch.setattr(roster_module._Table, "insert", failing_outbox)
+    monkeypatch.setattr(BulkTable, "insert", failing_outbox)
     before = await written()
 
     result = await administrator(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolvers.roster_lines import (
+from domain.roster_lines import (
     MAX_ROSTER_LINES,
     RosterLine,
     RosterTooLong,
@@ -155,3 +155,58 @@ def test_more_than_10000_people_is_too_long() -> None:
 
 def test_an_empty_roster_has_no_lines() -> None:
     assert parse_roster("\ufeff\r\n# nothing yet\r\n\r\n") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ann Smith <ann@example.com>; Bob Jones <bob@example.com>; carl@example.com",
+        "ann@example.com, bob@example.com,carl@example.com,",
+        '"Smith, Ann" <ann@example.com>, <bob@example.com>\tmailto:carl@example.com',
+    ],
+)
+def test_an_address_list_is_several_people_on_one_line(text: str) -> None:
+    lines = parse_roster(text)
+
+    assert [(line.number, line.email, line.note) for line in lines] == [
+        (1, "ann@example.com", None),
+        (1, "bob@example.com", None),
+        (1, "carl@example.com", None),
+    ]
+    assert all(line.usable for line in lines)
+
+
+def test_names_in_an_address_list_belong_to_their_own_address() -> None:
+    ann, bob = parse_roster('"Smith, Ann" <ann@example.com>; Bob Jones <bob@example.com>')
+
+    assert (ann.first_name, ann.last_name) == ("Ann", "Smith")
+    assert (bob.first_name, bob.last_name) == ("Bob", "Jones")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ann@example.com, write to bob@example.com",
+        "ann@example.com, bob@example.com, welcome",
+        'ann@example.com, "Hi; mail bob@example.com"',
+    ],
+)
+def test_a_note_never_holds_an_address(text: str) -> None:
+    lines = parse_roster(text)
+
+    assert lines and all(not line.usable and "own line" in (line.problem or "") for line in lines)
+
+
+def test_a_mistyped_address_in_a_list_is_its_own_invalid_person() -> None:
+    ann, bob = parse_roster("ann@example.com; bob@@example.com")
+
+    assert ann.usable
+    assert (bob.email, bob.usable) == ("bob@@example.com", False)
+
+
+def test_the_limit_counts_people_not_lines() -> None:
+    text = "\n".join(f"p{i}@example.org, q{i}@example.org" for i in range(MAX_ROSTER_LINES // 2))
+
+    assert len(parse_roster(text)) == MAX_ROSTER_LINES
+    with pytest.raises(RosterTooLong):
+        parse_roster(text + "\nlast@example.org")

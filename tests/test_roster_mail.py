@@ -15,9 +15,9 @@ from smtp_sink import SmtpSink
 from test_roster import INVITE_ROSTER_COUNTS, invite
 
 import models
+from domain import roster as roster_module
 from mailer.relay import Relay, backend_for
 from permissions.tokens import hash_token
-from resolvers import roster as roster_module
 
 ACCEPT = """
 mutation Accept($input: AcceptInvitationInput!) {

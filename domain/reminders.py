@@ -6,13 +6,14 @@ its cost follows the number due, not the number pending. Rows are claimed in bat
 PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED` inside the batch's transaction, so several
 schedulers on one database never take the same row; every row is then moved on by an UPDATE that
 is conditional on the row still being due, which alone keeps SQLite (one writer at a time) safe.
+Nobody who is already an active member of the Healthspace is reminded: such an invitation is
+closed instead (issue 7 item 6).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,17 +22,19 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 import models
-from mailer import messages, outbox
-from mailer.messages import Message
-from permissions.tokens import hash_token, new_token
-from resolvers.invitations import (
+from domain.invitation_status import leave_pending
+from domain.invitations import (
+    Links,
     accept_link,
     inviter_names,
-    languages_of,
+    mail_languages,
     next_due_at,
     reminder_days,
 )
-from schema.settings import Settings
+from mailer import messages, outbox
+from mailer.messages import Message
+from permissions.audit import audit_event, record_events
+from permissions.tokens import hash_token, new_token
 
 log = logging.getLogger("carespace.reminders")
 
@@ -47,28 +50,28 @@ def utc_now() -> datetime:
 class SweepResult:
     reminded: int = 0
     expired: int = 0
+    closed: int = 0  # pending invitations of people who are members already
 
     def add(self, other: SweepResult) -> None:
         self.reminded += other.reminded
         self.expired += other.expired
+        self.closed += other.closed
 
 
 async def sweep(
-    settings: Settings, *, now: datetime | None = None, batch_size: int = BATCH_SIZE
+    links: Links, *, now: datetime | None = None, batch_size: int = BATCH_SIZE
 ) -> SweepResult:
     """Send every due reminder and expire every overdue invitation, as of `now`."""
     moment = (now or utc_now()).astimezone(UTC)  # SQLite compares timestamps as text
     total = SweepResult()
     while True:
-        claimed, result = await _sweep_batch(settings, moment, batch_size)
+        claimed, result = await _sweep_batch(links, moment, batch_size)
         total.add(result)
         if claimed < batch_size:
             return total
 
 
-async def _sweep_batch(
-    settings: Settings, now: datetime, batch_size: int
-) -> tuple[int, SweepResult]:
+async def _sweep_batch(links: Links, now: datetime, batch_size: int) -> tuple[int, SweepResult]:
     result = SweepResult()
     async with in_transaction():
         due = (
@@ -84,11 +87,16 @@ async def _sweep_batch(
         events: list[models.AuditEvent] = []
         mails: list[Message] = []
         reminding: list[models.Invitation] = []
+        members = await _members_among(due)
         for row in due:
             if row.expires_at <= now:
-                if await _expire(row, now):
+                if await leave_pending(row.id, models.InvitationStatus.EXPIRED, now, due_by=now):
                     events.append(_event("INVITATION_EXPIRED", row))
                     result.expired += 1
+            elif (str(row.healthspace_id), row.email) in members:  # type: ignore[attr-defined]
+                if await leave_pending(row.id, models.InvitationStatus.WITHDRAWN, now, due_by=now):
+                    events.append(_event("INVITATION_CLOSED", row, reason="member"))
+                    result.closed += 1
             else:
                 reminding.append(row)
         if reminding:
@@ -99,7 +107,7 @@ async def _sweep_batch(
                 )
             }
             names = await inviter_names(row.invited_by_id for row in reminding)  # type: ignore[attr-defined]
-            languages = await languages_of(row.email for row in reminding)
+            languages = await mail_languages(reminding)
             for row in reminding:
                 healthspace = healthspaces[row.healthspace_id]  # type: ignore[attr-defined]
                 token = await _remind(row, healthspace, now)
@@ -108,11 +116,11 @@ async def _sweep_batch(
                 mails.append(
                     messages.invitation_reminder(
                         to=row.email,
-                        language=languages.get(row.email, "en"),
+                        language=languages[row.id],
                         first_name=row.first_name,
                         healthspace=healthspace.name,
                         inviter=names.get(row.invited_by_id, healthspace.name),  # type: ignore[attr-defined]
-                        link=accept_link(settings, token),
+                        link=accept_link(links, token),
                         expires_on=row.expires_at.date().isoformat(),
                     )
                 )
@@ -121,7 +129,7 @@ async def _sweep_batch(
                 )
                 result.reminded += 1
         await outbox.enqueue_many(mails)
-        await models.AuditEvent.bulk_create(events)
+        await record_events(events)
     return len(due), result
 
 
@@ -131,14 +139,14 @@ def _still_due(row: models.Invitation, now: datetime) -> QuerySet[models.Invitat
     )
 
 
-async def _expire(row: models.Invitation, now: datetime) -> bool:
-    updated = await _still_due(row, now).update(
-        status=models.InvitationStatus.EXPIRED,
-        pending_key=None,
-        next_reminder_at=None,
-        decided_at=now,
-    )
-    return bool(updated)
+async def _members_among(rows: list[models.Invitation]) -> set[tuple[str, str]]:
+    """(Healthspace id, email) of the invitees in `rows` who are active members there already."""
+    found = await models.Member.filter(
+        healthspace_id__in={row.healthspace_id for row in rows},  # type: ignore[attr-defined]
+        account__email__in={row.email for row in rows},
+        status=models.MemberStatus.ACTIVE,
+    ).values_list("healthspace_id", "account__email")
+    return {(str(healthspace_id), str(email)) for healthspace_id, email in found}
 
 
 async def _remind(
@@ -164,22 +172,20 @@ async def _remind(
 
 def _event(action: str, row: models.Invitation, **details: object) -> models.AuditEvent:
     """An audit line written by the system (no actor), in bulk with the batch."""
-    return models.AuditEvent(
-        id=uuid.uuid4(),
-        action=action,
+    return audit_event(
+        None,
+        action,
         healthspace_id=row.healthspace_id,  # type: ignore[attr-defined]
         subject_id=row.id,
         details={"email": row.email, **details},
     )
 
 
-async def run_reminder_schedule(
-    settings: Settings, interval: float, *, clock: Clock = utc_now
-) -> None:
+async def run_reminder_schedule(links: Links, interval: float, *, clock: Clock = utc_now) -> None:
     """Sweep now and then every `interval` seconds until cancelled (the server's lifespan)."""
     while True:
         try:
-            result = await sweep(settings, now=clock())
+            result = await sweep(links, now=clock())
             if result.reminded or result.expired:
                 log.info(
                     "Invitations: %d reminders sent, %d expired", result.reminded, result.expired
