@@ -39,6 +39,7 @@ from permissions.sessions import bearer_token, session_for_token
 from permissions.viewer import Viewer
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES
 from schema.context import Context
+from schema.limits import EnforceQueryLimits, limits_from
 from schema.loaders import Loaders
 from schema.settings import Settings
 
@@ -134,6 +135,7 @@ def environment_from(env: Mapping[str, str]) -> Environment:
         graphiql=_flag(env, "CARESPACE_GRAPHIQL", debug),
         introspection=_flag(env, "CARESPACE_INTROSPECTION", debug),
         secure_cookies=_flag(env, "CARESPACE_SECURE_COOKIES", public_url.startswith("https")),
+        limits=limits_from(env, _number),
     )
     backend = env.get("CARESPACE_MAIL_BACKEND") or "file"
     if backend not in {"file", "smtp"}:
@@ -186,6 +188,7 @@ class Schema(strawberry.Schema):
 def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
         FreshViewerPerOperation,
+        lambda: EnforceQueryLimits(settings.limits),
         lambda: MaskErrors(should_mask_error=_should_mask),
     ]
     if not settings.introspection:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+
+from schema.limits import QueryLimits
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,8 @@ class Settings:
     session_cookie: str = "carespace_session"
     # Least time between two sends of one invitation by hand ("resend").
     resend_interval: timedelta = timedelta(minutes=5)
+    # What one request may cost (schema/limits.py).
+    limits: QueryLimits = field(default_factory=QueryLimits)
 
     def link(self, path: str) -> str:
         return self.public_url.rstrip("/") + path
