@@ -38,6 +38,9 @@ from permissions.errors import ApiError
 from permissions.sessions import bearer_token, session_for_token
 from permissions.viewer import Viewer
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES
+from resolvers.middleware.body_limit import BodyLimit
+from resolvers.middleware.headers import SecurityHeaders
+from resolvers.middleware.origins import CookieOrigins
 from schema.context import Context
 from schema.limits import EnforceQueryLimits, limits_from
 from schema.loaders import Loaders
@@ -258,7 +261,7 @@ def create_app(environment: Environment, *, lifespan_tasks: bool = True) -> Star
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
-    middleware = []
+    middleware = [Middleware(SecurityHeaders)]
     if environment.cors_origins:
         middleware.append(
             Middleware(
@@ -270,6 +273,15 @@ def create_app(environment: Environment, *, lifespan_tasks: bool = True) -> Star
                 max_age=600,
             )
         )
+    settings = environment.settings
+    middleware += [
+        Middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes),
+        Middleware(
+            CookieOrigins,
+            cookie=settings.session_cookie,
+            allowed=(settings.public_url, *environment.cors_origins),
+        ),
+    ]
     return Starlette(
         routes=[Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)],
         middleware=middleware,

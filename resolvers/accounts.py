@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
+from domain import rate_limits as limits
 from domain.accounts import require_password
 from domain.errors import DomainError, ErrorCode
 from domain.validation import MAX_NAME_LENGTH, checked_date_of_birth, require_email, require_text
@@ -125,6 +126,7 @@ class Mutation:
     async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
         email = require_email(input.email)
         require_password(input.password)
+        await limits.throttle((limits.SIGN_UPS_PER_IP, info.context.viewer.ip_address))
         first_name = require_text(
             input.first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True
         )
@@ -165,6 +167,7 @@ class Mutation:
         account = info.context.viewer.account
         assert account is not None
         if not account.email_verified:
+            await limits.throttle((limits.VERIFICATION_MAILS_PER_ADDRESS, account.email))
             async with in_transaction():
                 await send_verification(info.context, account)
         return AccountPayload(account=Account.from_row(account))
@@ -186,7 +189,10 @@ class Mutation:
     async def sign_in(self, info: Info, email: str, password: str) -> SignInPayload:
         viewer = info.context.viewer
         address = email.strip().lower()
-        account = await models.Account.get_or_none(email=address)
+        await limits.throttle(
+            (limits.SIGN_IN_PER_ACCOUNT, address), (limits.SIGN_IN_PER_IP, viewer.ip_address)
+        )
+        account = await models.Account.get_or_none(email=address) if len(address) <= 254 else None
         if (
             not await verify_password(account.password_hash if account else None, password)
             or account is None
@@ -213,6 +219,7 @@ class Mutation:
         async with in_transaction():
             token = await start_session(info.context, account)
             await record_event(viewer, "SIGN_IN", actor_account_id=account.id)
+        await limits.forgive((limits.SIGN_IN_PER_ACCOUNT, address))
         return SignInPayload(token=token, account=Account.from_row(account))
 
     @strawberry.mutation(extensions=[guard(IsAuthenticated())], description="End this session.")
@@ -233,6 +240,10 @@ class Mutation:
     @returns_errors(RequestPasswordResetPayload)
     async def request_password_reset(self, info: Info, email: str) -> RequestPasswordResetPayload:
         address = require_email(email)
+        await limits.throttle(
+            (limits.RESET_MAILS_PER_ADDRESS, address),
+            (limits.RESET_MAILS_PER_IP, info.context.viewer.ip_address),
+        )
         account = await models.Account.get_or_none(email=address, deactivated_at=None)
         if account is not None:
             async with in_transaction():
@@ -274,6 +285,7 @@ class Mutation:
                 actor_account_id=account.id,
                 subject_id=account.id,
             )
+        await limits.forgive((limits.SIGN_IN_PER_ACCOUNT, account.email))
         return ResetPasswordPayload(account=Account.from_row(account))
 
     @strawberry.mutation(

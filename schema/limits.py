@@ -3,8 +3,8 @@ could touch, all refused before any resolver runs (issue 12, item 1).
 
 The cost estimate counts every field once, multiplied by the sizes of the lists it sits in: a
 paged field (`first`) multiplies what is below it by `first` (or the default page size when
-`first` is not given), any other list field by `default_list_size`. So `members → healthspace →
-members` four levels deep costs about 20⁴ and is refused with its computed cost, while a page of
+`first` is not given), any other list field by `default_list_size` (10). So `members → healthspace →
+members` four levels deep costs about 20^4 and is refused with its computed cost, while a page of
 100 members with a dozen fields each costs about 1,300. Introspection fields (`__schema`,
 `__type`, `__typename`) are not counted, as in graphql-armor, so GraphiQL keeps working.
 """
@@ -42,15 +42,15 @@ from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 @dataclass(frozen=True)
 class QueryLimits:
     """Limits of one request; each has a CARESPACE_* setting (see `ENVIRONMENT` and README
-    "Security"). Defaults are in graphql-armor's range (depth 6–10, aliases 15, tokens
-    1,000–2,000)."""
+    "Security"). Defaults are in graphql-armor's range (depth 6-10, aliases 15, tokens
+    1,000-2,000)."""
 
     max_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 2000
-    max_cost: int = 5000
-    # Lists without `first` (e.g. a member's roles) are assumed this long.
-    default_list_size: int = 20
+    max_cost: int = 20_000
+    # Lists without `first` (memberships, connections, roles) are assumed this long.
+    default_list_size: int = 10
     # Request bodies above this are refused while they are read (413), before any parsing.
     # 5 MiB holds a pasted 10,000-line roster of up to ~500 bytes a line (notes included).
     max_body_bytes: int = 5 * 1024 * 1024

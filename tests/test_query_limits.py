@@ -14,7 +14,7 @@ from schema.limits import QueryLimits
 from schema.settings import Settings
 from server import Environment, create_app
 
-# The attack of the issue: members → healthspace → members, four levels deep (×20 per level).
+# The attack of the issue: members → healthspace → members, four levels deep (x20 per level).
 FOUR_LEVELS = """
 query Nested($id: ID!) {
   healthspace(id: $id) {
@@ -76,7 +76,7 @@ async def test_four_level_nesting_is_refused_with_its_cost_before_any_resolver(
     # then it is refused with a code, the computed cost and the limit, and nothing ran
     assert result.get("data") is None
     error = _error(result, "QUERY_TOO_COSTLY")
-    assert error["extensions"]["cost"] > 160_000  # 20⁴ rows at the deepest level alone
+    assert error["extensions"]["cost"] > 160_000  # 20^4 rows at the deepest level alone
     assert error["extensions"]["limit"] == QueryLimits().max_cost
     assert f"{error['extensions']['cost']:,}" in error["message"]
     assert await models.AuditEvent.all().count() == audit_before
