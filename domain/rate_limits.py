@@ -63,8 +63,8 @@ async def throttle(*counted: tuple[Limit, str | None]) -> None:
         added.append(hit.id)
         recent = models.RateLimitHit.filter(key=key, at__gt=now - limit.window)
         if await recent.count() > limit.count:
-            oldest = await recent.order_by("at").values_list("at", flat=True).first()
-            until = (oldest or now) + limit.window
+            oldest = await recent.order_by("at").first()
+            until = (oldest.at if oldest else now) + limit.window
             wait = max(wait, (until - now).total_seconds())
     if wait > 0:
         await models.RateLimitHit.filter(id__in=added).delete()
