@@ -39,9 +39,11 @@ from permissions.sessions import bearer_token, session_for_token
 from permissions.viewer import Viewer
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES
 from resolvers.middleware.body_limit import BodyLimit
+from resolvers.middleware.error_log import log_unexpected
 from resolvers.middleware.headers import SecurityHeaders
 from resolvers.middleware.origins import CookieOrigins
 from schema.context import Context
+from schema.input_limits import BoundedInputs
 from schema.limits import EnforceQueryLimits, limits_from
 from schema.loaders import Loaders
 from schema.settings import Settings
@@ -178,7 +180,7 @@ def _should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, ApiError):
         return False  # parse/validation errors and our own coded errors go through
-    log.error("Unexpected error in %s", error.path, exc_info=original)
+    log_unexpected(error)
     return True
 
 
@@ -192,6 +194,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
         FreshViewerPerOperation,
         lambda: EnforceQueryLimits(settings.limits),
+        BoundedInputs,
         lambda: MaskErrors(should_mask_error=_should_mask),
     ]
     if not settings.introspection:

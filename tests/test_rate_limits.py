@@ -77,7 +77,7 @@ async def test_200_wrong_passwords_lock_the_account_but_a_reset_unlocks_it(
     assert reset["errors"] == []
 
     # then the owner signs in at once
-    signed_in = (await anonymous.data(SIGN_IN, email=account.email, password="a-new-horse-77"))
+    signed_in = await anonymous.data(SIGN_IN, email=account.email, password="a-new-horse-77")
     assert signed_in["signIn"]["errors"] == [] and signed_in["signIn"]["token"]
 
 
@@ -119,9 +119,7 @@ async def test_reset_mails_per_address_per_hour(people: People, anonymous: Perso
     assert await models.OutboxMessage.all().count() == 3
 
 
-async def test_verification_mails_per_address_per_hour(
-    people: People, anonymous: Person
-) -> None:
+async def test_verification_mails_per_address_per_hour(people: People, anonymous: Person) -> None:
     person = await people.signed_in(await people.account(verified=False))
     answers = [(await person.data(RESEND))["resendVerificationEmail"] for _ in range(5)]
     assert [_codes(a) for a in answers] == [[]] * 3 + [["RATE_LIMITED"]] * 2
@@ -130,9 +128,11 @@ async def test_verification_mails_per_address_per_hour(
 
 async def test_verification_mails_cannot_be_alias_bombed(people: People) -> None:
     person = await people.signed_in(await people.account(verified=False))
-    aliased = "mutation { " + " ".join(
-        f"r{i}: resendVerificationEmail {{ errors {{ code }} }}" for i in range(10)
-    ) + " }"
+    aliased = (
+        "mutation { "
+        + " ".join(f"r{i}: resendVerificationEmail {{ errors {{ code }} }}" for i in range(10))
+        + " }"
+    )
     data = await person.data(aliased)
     assert sum(not data[f"r{i}"]["errors"] for i in range(10)) == 3
     assert await models.OutboxMessage.all().count() == 3
