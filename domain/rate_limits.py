@@ -39,8 +39,9 @@ INVITATION_PASSWORD_PER_IP = Limit("accept-invitation/ip", 50, timedelta(minutes
 RESET_MAILS_PER_ADDRESS = Limit("reset-mail/address", 3, timedelta(hours=1))
 RESET_MAILS_PER_IP = Limit("reset-mail/ip", 20, timedelta(hours=1))
 VERIFICATION_MAILS_PER_ADDRESS = Limit("verification-mail/address", 3, timedelta(hours=1))
-# New accounts per client IP address, per hour.
+# Sign-ups per client IP address and per address signed up with (each sends a mail), per hour.
 SIGN_UPS_PER_IP = Limit("sign-up/ip", 10, timedelta(hours=1))
+SIGN_UPS_PER_ADDRESS = Limit("sign-up/address", 5, timedelta(hours=1))
 
 
 def _key(limit: Limit, value: str) -> str:
@@ -61,7 +62,8 @@ async def throttle(*counted: tuple[Limit, str | None]) -> None:
         key = _key(limit, value)
         hit = await models.RateLimitHit.create(key=key, at=now)
         added.append(hit.id)
-        recent = models.RateLimitHit.filter(key=key, at__gt=now - limit.window)
+        # Only attempts counted before this one: of parallel attempts the first ones pass.
+        recent = models.RateLimitHit.filter(key=key, at__gt=now - limit.window, id__lte=hit.id)
         if await recent.count() > limit.count:
             oldest = await recent.order_by("at").first()
             until = (oldest.at if oldest else now) + limit.window

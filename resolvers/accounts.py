@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 import models
 from domain import rate_limits as limits
 from domain.accounts import require_password
+from domain.enumeration import RESET_ANSWER_SECONDS, address_taken, lasting_at_least
 from domain.errors import DomainError, ErrorCode
 from domain.validation import MAX_NAME_LENGTH, checked_date_of_birth, require_email, require_text
 from mailer import messages, outbox
@@ -109,6 +110,26 @@ async def send_verification(context: Context, account: models.Account) -> None:
     )
 
 
+async def _mail_reset_link(context: Context, address: str) -> None:
+    """Count the request and mail a reset link when `address` has an active account."""
+    await limits.throttle(
+        (limits.RESET_MAILS_PER_ADDRESS, address),
+        (limits.RESET_MAILS_PER_IP, context.viewer.ip_address),
+    )
+    account = await models.Account.get_or_none(email=address, deactivated_at=None)
+    if account is not None:
+        async with in_transaction():
+            token = await issue_email_token(context, account, models.TokenPurpose.RESET_PASSWORD)
+            await outbox.enqueue(
+                messages.password_reset(
+                    to=account.email,
+                    language=account.language,
+                    first_name=account.first_name,
+                    link=context.settings.link(f"/reset-password?token={token}"),
+                )
+            )
+
+
 @strawberry.type
 class Query:
     @strawberry.field(extensions=[guard(Public())], description="The signed-in account, if any.")
@@ -126,7 +147,10 @@ class Mutation:
     async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
         email = require_email(input.email)
         require_password(input.password)
-        await limits.throttle((limits.SIGN_UPS_PER_IP, info.context.viewer.ip_address))
+        await limits.throttle(
+            (limits.SIGN_UPS_PER_IP, info.context.viewer.ip_address),
+            (limits.SIGN_UPS_PER_ADDRESS, email),
+        )
         first_name = require_text(
             input.first_name, "firstName", max_length=MAX_NAME_LENGTH, required=True
         )
@@ -152,11 +176,14 @@ class Mutation:
                     actor_account_id=account.id,
                 )
         except IntegrityError:
-            raise DomainError(
-                ErrorCode.EMAIL_TAKEN,
-                "An account with this email address exists already. Sign in or reset your password.",
-                ["email"],
-            ) from None
+            account = await address_taken(
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                date_of_birth=input.date_of_birth,
+                language=input.language.value,
+                link=info.context.settings.link("/forgot-password"),
+            )
         return SignUpPayload(account=Account.from_row(account))
 
     @strawberry.mutation(
@@ -240,24 +267,8 @@ class Mutation:
     @returns_errors(RequestPasswordResetPayload)
     async def request_password_reset(self, info: Info, email: str) -> RequestPasswordResetPayload:
         address = require_email(email)
-        await limits.throttle(
-            (limits.RESET_MAILS_PER_ADDRESS, address),
-            (limits.RESET_MAILS_PER_IP, info.context.viewer.ip_address),
-        )
-        account = await models.Account.get_or_none(email=address, deactivated_at=None)
-        if account is not None:
-            async with in_transaction():
-                token = await issue_email_token(
-                    info.context, account, models.TokenPurpose.RESET_PASSWORD
-                )
-                await outbox.enqueue(
-                    messages.password_reset(
-                        to=account.email,
-                        language=account.language,
-                        first_name=account.first_name,
-                        link=info.context.settings.link(f"/reset-password?token={token}"),
-                    )
-                )
+        async with lasting_at_least(RESET_ANSWER_SECONDS):
+            await _mail_reset_link(info.context, address)
         return RequestPasswordResetPayload(ok=True)
 
     @strawberry.mutation(
