@@ -43,6 +43,7 @@ from resolvers.middleware.error_log import log_unexpected
 from resolvers.middleware.headers import SecurityHeaders
 from resolvers.middleware.origins import CookieOrigins
 from schema.context import Context
+from schema.exposure import HideSuggestions
 from schema.input_limits import BoundedInputs
 from schema.limits import EnforceQueryLimits, limits_from
 from schema.loaders import Loaders
@@ -199,6 +200,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    if not settings.debug:
+        extensions.append(HideSuggestions)
     return Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 

@@ -203,3 +203,44 @@ async def test_the_session_cookie_is_secure_when_the_public_url_is_https(
     cookie = response.headers["set-cookie"]
     assert "carespace_session=" in cookie
     assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+async def _production(db: str, query: str, variables: dict[str, object] | None = None) -> dict:
+    from server import environment_from
+
+    settings = environment_from({"CARESPACE_DEBUG": "false"}).settings
+    app = create_app(Environment(database_url=db, settings=settings), lifespan_tasks=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://carespace.test"
+    ) as http:
+        response = await http.post("/graphql", json={"query": query, "variables": variables})
+        graphiql = await http.get("/graphql", headers={"Accept": "text/html"})
+    assert graphiql.status_code != 200 or "graphiql" not in graphiql.text.lower()
+    return response.json()
+
+
+async def test_production_gives_no_suggestions_and_no_introspection(db: str) -> None:
+    misspelt = await _production(db, "query { viewr { id } }")
+    assert "Cannot query field 'viewr'" in misspelt["errors"][0]["message"]
+    assert "Did you mean" not in str(misspelt)
+    introspection = await _production(db, "query { __schema { types { name } } }")
+    assert introspection.get("data") is None
+    bad_enum = await _production(
+        db,
+        "mutation($i: SignUpInput!) { signUp(input: $i) { errors { code } } }",
+        {
+            "i": {
+                "email": "a@b.org",
+                "password": "x",
+                "firstName": "a",
+                "lastName": "b",
+                "language": "NLL",
+            }
+        },
+    )
+    assert bad_enum["errors"] and "Did you mean" not in str(bad_enum)
+
+
+async def test_development_keeps_suggestions(http: httpx.AsyncClient) -> None:
+    response = await http.post("/graphql", json={"query": "query { viewr { id } }"})
+    assert "Did you mean 'viewer'?" in response.json()["errors"][0]["message"]
