@@ -42,6 +42,8 @@ from resolvers.middleware.body_limit import BodyLimit
 from resolvers.middleware.error_log import log_unexpected
 from resolvers.middleware.headers import SecurityHeaders
 from resolvers.middleware.origins import CookieOrigins
+from resolvers.operations import CountRequests, Health, MeasureOperations, Metrics
+from resolvers.operations import routes as operation_routes
 from schema.context import Context
 from schema.exposure import HideSuggestions
 from schema.input_limits import BoundedInputs
@@ -191,9 +193,10 @@ class Schema(strawberry.Schema):
         log. Unexpected errors are logged with their traceback where they are masked."""
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawberry.Schema:
     extensions: list[Any] = [
         FreshViewerPerOperation,
+        lambda: MeasureOperations(metrics or Metrics()),
         lambda: EnforceQueryLimits(settings.limits),
         BoundedInputs,
         lambda: MaskErrors(should_mask_error=_should_mask),
@@ -254,12 +257,15 @@ class GraphQLApp(GraphQL[Context, None]):
 def create_app(environment: Environment, *, lifespan_tasks: bool = True) -> Starlette:
     """The ASGI app. Its lifespan opens the database and runs the mail relay and the reminder
     schedule; tests drive the app without a lifespan and run those steps themselves."""
-    graphql = GraphQLApp(build_schema(environment.settings), environment.settings)
+    metrics = Metrics()
+    health = Health(environment.database_url, expect_tasks=lifespan_tasks)
+    graphql = GraphQLApp(build_schema(environment.settings, metrics), environment.settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(environment.database_url)):
             tasks = background_tasks(environment) if lifespan_tasks else []
+            health.tasks = tasks
             try:
                 yield
             finally:
@@ -267,7 +273,7 @@ def create_app(environment: Environment, *, lifespan_tasks: bool = True) -> Star
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
-    middleware = [Middleware(SecurityHeaders)]
+    middleware = [Middleware(CountRequests, metrics=metrics), Middleware(SecurityHeaders)]
     if environment.cors_origins:
         middleware.append(
             Middleware(
@@ -289,7 +295,11 @@ def create_app(environment: Environment, *, lifespan_tasks: bool = True) -> Star
         ),
     ]
     return Starlette(
-        routes=[Route("/graphql", graphql), WebSocketRoute("/graphql", graphql)],
+        routes=[
+            Route("/graphql", graphql),
+            WebSocketRoute("/graphql", graphql),
+            *operation_routes(health, metrics),
+        ],
         middleware=middleware,
         lifespan=lifespan,
     )

@@ -31,6 +31,7 @@ from resolvers.invitations import (
     next_due_at,
     reminder_days,
 )
+from resolvers.operations import REMINDER_SWEEPS
 from schema.settings import Settings
 
 log = logging.getLogger("carespace.reminders")
@@ -180,10 +181,12 @@ async def run_reminder_schedule(
     while True:
         try:
             result = await sweep(settings, now=clock())
+            REMINDER_SWEEPS.labels("ok").inc()
             if result.reminded or result.expired:
                 log.info(
                     "Invitations: %d reminders sent, %d expired", result.reminded, result.expired
                 )
         except Exception:
+            REMINDER_SWEEPS.labels("failed").inc()
             log.exception("Invitation sweep failed; trying again in %s s", interval)
         await asyncio.sleep(interval)
