@@ -42,6 +42,7 @@ from resolvers.middleware.body_limit import BodyLimit
 from resolvers.middleware.error_log import log_unexpected
 from resolvers.middleware.headers import SecurityHeaders
 from resolvers.middleware.origins import CookieOrigins
+from resolvers.middleware.request_log import RequestId, configure_logging
 from resolvers.operations import CountRequests, Health, MeasureOperations, Metrics
 from resolvers.operations import routes as operation_routes
 from schema.context import Context
@@ -273,7 +274,11 @@ def create_app(environment: Environment, *, lifespan_tasks: bool = True) -> Star
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
-    middleware = [Middleware(CountRequests, metrics=metrics), Middleware(SecurityHeaders)]
+    middleware = [
+        Middleware(RequestId),
+        Middleware(CountRequests, metrics=metrics),
+        Middleware(SecurityHeaders),
+    ]
     if environment.cors_origins:
         middleware.append(
             Middleware(
@@ -427,7 +432,10 @@ async def _serve(environment: Environment, host: str, port: int) -> int:
     print(f"Carespace is serving GraphQL at http://{host}:{port}/graphql", flush=True)
     if environment.settings.graphiql:
         print(f"Open http://{host}:{port}/graphql in a browser for GraphiQL.", flush=True)
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on")
+    configure_logging(os.environ.get("CARESPACE_LOG_FORMAT") or "json")
+    config = uvicorn.Config(
+        app, host=host, port=port, lifespan="on", log_config=None, access_log=False
+    )
     await uvicorn.Server(config).serve()
     return 0
 

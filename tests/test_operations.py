@@ -52,3 +52,56 @@ async def test_operation_names_cannot_flood_the_metrics(http: httpx.AsyncClient)
     labels = {metrics.operation_label(f"Op{i}") for i in range(MAX_OPERATION_NAMES + 50)}
     assert len(labels) == MAX_OPERATION_NAMES + 1 and "other" in labels
     assert metrics.operation_label("x" * 500) == "other"
+
+
+async def test_logs_are_json_lines_with_the_request_id_and_no_personal_data(
+    http: httpx.AsyncClient, people: object, monkeypatch: object
+) -> None:
+    import io
+    import json
+    import logging
+
+    from resolvers.middleware.request_log import JsonFormatter
+    from schema.accounts import Account
+
+    # given a fault whose message carries an address, and logs written as JSON
+    account = await people.account("private.person@example.org")  # type: ignore[attr-defined]
+
+    def broken(row: models.Account) -> Account:
+        raise ValueError(f"cannot show {row.email}")
+
+    monkeypatch.setattr(Account, "from_row", staticmethod(broken))  # type: ignore[attr-defined]
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger("carespace")
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)
+    try:
+        # when a request with an id of its own fails inside
+        response = await http.post(
+            "/graphql",
+            json={
+                "query": "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }",
+                "variables": {"e": account.email, "p": "correct-horse-42"},
+            },
+            headers={"X-Request-Id": "req-42"},
+        )
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+    # then the answer names the id, and every log line is JSON with it and without the address
+    assert response.headers["x-request-id"] == "req-42"
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert lines and all(line["request_id"] == "req-42" for line in lines)
+    assert any(line["level"] == "ERROR" and "ValueError" in line["message"] for line in lines)
+    assert any(line["logger"] == "carespace.access" and line["status"] == 200 for line in lines)
+    assert "private.person" not in stream.getvalue()
+
+
+def test_redaction_of_addresses() -> None:
+    from resolvers.middleware.request_log import redact
+
+    assert redact("550 <Someone.Else@Example.org> unknown") == "550 <<email>> unknown"
