@@ -40,6 +40,7 @@ from permissions.viewer import Viewer
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES
 from resolvers.middleware.body_limit import BodyLimit
 from resolvers.middleware.error_log import log_unexpected
+from resolvers.middleware.graphql_response import GraphQLResponseMedia
 from resolvers.middleware.headers import SecurityHeaders
 from resolvers.middleware.origins import CookieOrigins
 from resolvers.middleware.request_log import RequestId, configure_logging
@@ -236,7 +237,7 @@ class FreshViewerPerOperation(SchemaExtension):
         yield
 
 
-class GraphQLApp(GraphQL[Context, None]):
+class GraphQLApp(GraphQLResponseMedia, GraphQL[Context, None]):
     def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
         super().__init__(
             schema,
