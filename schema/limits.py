@@ -114,12 +114,14 @@ class _Walker:
             if argument.name.value != "first":
                 continue
             value = argument.value
+            # A size over MAX_PAGE_SIZE (or not a number) is refused by the resolver later;
+            # until then it counts as the largest page there can be.
             if isinstance(value, IntValueNode):
-                return max(0, int(value.value))
+                return min(max(0, int(value.value)), MAX_PAGE_SIZE)
             if isinstance(value, VariableNode):
                 given = self.variables.get(value.name.value)
-                # A bad value is refused by the resolver later; count the worst case now.
-                return given if isinstance(given, int) and given >= 0 else MAX_PAGE_SIZE
+                valid = isinstance(given, int) and 0 <= given <= MAX_PAGE_SIZE
+                return given if valid else MAX_PAGE_SIZE  # type: ignore[return-value]
         return DEFAULT_PAGE_SIZE
 
     def cost(

@@ -49,7 +49,7 @@ query Page($id: ID!, $first: Int) {
 
 
 def _error(result: dict[str, Any], code: str) -> dict[str, Any]:
-    errors = [e for e in result.get("errors") or [] if e["extensions"]["code"] == code]
+    errors = [e for e in result.get("errors") or [] if e.get("extensions", {}).get("code") == code]
     assert errors, result
     return errors[0]
 
@@ -163,3 +163,18 @@ def test_limits_are_read_from_the_environment() -> None:
     assert settings.limits.max_cost == 123
     assert settings.limits.max_body_bytes == 4096
     assert settings.limits.max_depth == QueryLimits().max_depth
+
+
+async def test_a_huge_page_size_is_counted_as_the_largest_page_not_overflowing(
+    administrator: Person, healthspace: models.Healthspace
+) -> None:
+    # found by schemathesis: a 64-bit `first` made a cost too large to encode (500)
+    query = (
+        "query($id: ID!) { healthspace(id: $id) { members(first: 3462234464092021760) "
+        "{ nodes { connections { staff { connections { staff { connections { id } } } } } } } } }"
+    )
+    result = await administrator(query, id=str(healthspace.id))  # answered 200, not 500
+    assert result.get("data") is None
+    assert any("32-bit" in e["message"] for e in result["errors"])
+    cost = _error(result, "QUERY_TOO_COSTLY")["extensions"]["cost"]
+    assert cost < 2**53
