@@ -21,6 +21,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 import models
+from domain import rate_limits
 from mailer import messages, outbox
 from mailer.messages import Message
 from permissions.tokens import hash_token, new_token
@@ -182,6 +183,7 @@ async def run_reminder_schedule(
         try:
             result = await sweep(settings, now=clock())
             REMINDER_SWEEPS.labels("ok").inc()
+            await rate_limits.sweep()  # forget attempts older than the longest window
             if result.reminded or result.expired:
                 log.info(
                     "Invitations: %d reminders sent, %d expired", result.reminded, result.expired
