@@ -131,7 +131,9 @@ async def test_cookie_requests_from_the_own_site_run(
     client: Person, http: httpx.AsyncClient
 ) -> None:
     response = await http.post(
-        "/graphql", json={"query": VIEWER}, headers={"Origin": PUBLIC_URL, **_cookie(client)}
+        "/graphql",
+        json={"query": VIEWER},
+        headers={"Origin": PUBLIC_URL, "Host": "api.internal:8000", **_cookie(client)},
     )
     http.cookies.clear()
     assert response.json()["data"]["viewer"]["email"] == client.email
@@ -244,3 +246,16 @@ async def test_production_gives_no_suggestions_and_no_introspection(db: str) -> 
 async def test_development_keeps_suggestions(http: httpx.AsyncClient) -> None:
     response = await http.post("/graphql", json={"query": "query { viewr { id } }"})
     assert "Did you mean 'viewer'?" in response.json()["errors"][0]["message"]
+
+
+async def test_cookie_requests_from_the_same_host_run(
+    client: Person, http: httpx.AsyncClient
+) -> None:
+    # GraphiQL opened at the server's own address, whatever the public URL says
+    response = await http.post(
+        "/graphql",
+        json={"query": VIEWER},
+        headers={"Origin": "http://carespace.test", **_cookie(client)},
+    )
+    http.cookies.clear()
+    assert response.json()["data"]["viewer"]["email"] == client.email

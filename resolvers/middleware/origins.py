@@ -23,7 +23,8 @@ def origin_of(url: str) -> str:
 
 class CookieOrigins:
     """Refuse (403, code FORBIDDEN_ORIGIN or COOKIE_NEEDS_JSON) a request that carries the
-    session cookie and no `Authorization` header when its Origin is not one of `allowed`, or
+    session cookie and no `Authorization` header when its Origin is neither one of `allowed`
+    nor the server's own (the request's Host), or
     (HTTP POST) when its content type is not `application/json`. A request without an Origin
     header does not come from a cross-site page (browsers send Origin with every cross-origin
     POST and websocket), so only its content type is checked. Websockets are checked for the
@@ -33,6 +34,15 @@ class CookieOrigins:
         self.app = app
         self.cookie = cookie
         self.allowed = {origin_of(origin) for origin in allowed}
+
+    def _allowed(self, origin: str, host: str | None) -> bool:
+        """An allowed origin, or the server's own (the Origin names the Host the browser
+        sent the request to: same-origin, e.g. GraphiQL opened at another name than the
+        public URL)."""
+        origin = origin.rstrip("/").lower()
+        if origin in self.allowed:
+            return True
+        return host is not None and urlsplit(origin).netloc == host.lower()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in {"http", "websocket"}:
@@ -44,7 +54,7 @@ class CookieOrigins:
             await self.app(scope, receive, send)
             return
         origin = headers.get("origin")
-        if origin is not None and origin.rstrip("/").lower() not in self.allowed:
+        if origin is not None and not self._allowed(origin, headers.get("host")):
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 4403})
                 return
