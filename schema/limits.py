@@ -237,3 +237,7 @@ class EnforceQueryLimits(SchemaExtension):
             limits_rule(self.limits, variables),
         )
         yield
+        result = context.result
+        for error in (result.errors if result is not None else None) or ():
+            if "tokens. Parsing aborted" in error.message:  # graphql-core's max_tokens
+                error.extensions = {"code": "TOO_MANY_TOKENS", "limit": self.limits.max_tokens}

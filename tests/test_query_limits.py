@@ -125,6 +125,7 @@ async def test_a_document_over_the_token_limit_is_not_parsed(anonymous: Person) 
     result = await anonymous("query { " + "viewer { id } " * 600 + "}")
     assert result.get("data") is None
     assert "tokens" in result["errors"][0]["message"]
+    assert result["errors"][0]["extensions"] == {"code": "TOO_MANY_TOKENS", "limit": 2000}
 
 
 async def test_introspection_is_not_counted(anonymous: Person) -> None:
