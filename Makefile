@@ -18,7 +18,11 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e ".[dev]"
 	touch $@
 
-setup: $(VENV)/.installed
+# graphql-http, for the GraphQL-over-HTTP audit in tests/test_outside_suites.py.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+setup: $(VENV)/.installed node_modules/.package-lock.json
 
 # GraphiQL's assets, from the npm registry (package.json + package-lock.json) into node_modules/.
 node_modules/.installed: package.json package-lock.json

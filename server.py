@@ -18,7 +18,16 @@ from strawberry.tools import merge_types
 
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES, ROOT_SUBSCRIPTIONS, app, cli
 from resolvers.app import FreshViewerPerOperation, Schema, should_mask
+from resolvers.middleware.body_limit import BodyLimit
+from resolvers.middleware.headers import SecurityHeaders
+from resolvers.middleware.origins import CookieOrigins
+from resolvers.middleware.request_log import RequestId
+from resolvers.operations import CountRequests, Health, MeasureOperations, Metrics
+from resolvers.operations import routes as operation_routes
 from schema.errors_masking import MaskUnexpectedErrors
+from schema.exposure import HideSuggestions
+from schema.input_limits import BoundedInputs
+from schema.limits import EnforceQueryLimits
 from schema.settings import ConfigurationError, Environment, Settings, environment_from
 
 __all__ = [
@@ -41,20 +50,29 @@ Mutation = merge_types("Mutation", tuple(ROOT_MUTATIONS))
 Subscription = merge_types("Subscription", tuple(ROOT_SUBSCRIPTIONS))
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawberry.Schema:
     """The schema with its extensions, in the order they wrap an operation."""
     extensions: list[Any] = [
         FreshViewerPerOperation,
+        lambda: MeasureOperations(metrics or Metrics()),
+        lambda: EnforceQueryLimits(settings.limits),
+        BoundedInputs,
         lambda: MaskUnexpectedErrors(should_mask_error=should_mask),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    if not settings.debug:
+        extensions.append(HideSuggestions)
     return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 
-def middleware(environment: Environment) -> list[Middleware]:
+def middleware(environment: Environment, metrics: Metrics) -> list[Middleware]:
     """What wraps every request, outermost first."""
-    stack: list[Middleware] = []
+    stack: list[Middleware] = [
+        Middleware(RequestId),
+        Middleware(CountRequests, metrics=metrics),
+        Middleware(SecurityHeaders),
+    ]
     if environment.cors_origins:
         stack.append(
             Middleware(
@@ -66,15 +84,28 @@ def middleware(environment: Environment) -> list[Middleware]:
                 max_age=600,
             )
         )
+    settings = environment.settings
+    stack += [
+        Middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes),
+        Middleware(
+            CookieOrigins,
+            cookie=settings.session_cookie,
+            allowed=(settings.public_url, *environment.cors_origins),
+        ),
+    ]
     return stack
 
 
 def create_app(environment: Environment, *, lifespan_tasks: bool = True) -> Starlette:
-    """The ASGI app (see resolvers.app.create_app)."""
+    """The ASGI app (see resolvers.app.create_app), with /healthz, /readyz and /metrics."""
+    metrics = Metrics()
+    health = Health(environment.database_url, expect_tasks=lifespan_tasks)
     return app.create_app(
         environment,
-        build_schema(environment.settings),
-        middleware=middleware(environment),
+        build_schema(environment.settings, metrics),
+        middleware=middleware(environment, metrics),
+        routes=operation_routes(health, metrics),
+        watch_tasks=health.watch,
         lifespan_tasks=lifespan_tasks,
     )
 

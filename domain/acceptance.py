@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
+from domain import rate_limits as limits
 from domain.accounts import require_password
 from domain.connections import ConnectionMail, connect, is_active_clinician
 from domain.errors import DomainError, ErrorCode
@@ -172,7 +173,17 @@ async def _acceptor(
                 "This address has a Carespace account: sign in first, or give its password.",
                 ["password"],
             )
+        await limits.throttle(
+            (limits.SIGN_IN_PER_ACCOUNT, account.email), (limits.SIGN_IN_PER_IP, viewer.ip_address)
+        )
         if not await verify_password(account.password_hash, given.password):
+            await record_event(
+                viewer,
+                "INVITATION_PASSWORD",
+                outcome=models.AuditOutcome.FAILURE,
+                actor_account_id=account.id,
+                subject_id=row.id,
+            )
             raise DomainError(
                 ErrorCode.INVALID_CREDENTIALS, "The password is not right.", ["password"]
             )

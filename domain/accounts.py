@@ -16,6 +16,8 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 import models
+from domain import rate_limits as limits
+from domain.enumeration import RESET_ANSWER_SECONDS, address_taken, lasting_at_least
 from domain.errors import DomainError, ErrorCode, Problem
 from domain.validation import (
     MAX_NAME_LENGTH,
@@ -81,7 +83,8 @@ async def sign_up(
 ) -> models.Account:
     """Create an account and mail its verification link. Every problem of the form comes back at
     once (INVALID_EMAIL, WEAK_PASSWORD, REQUIRED, TOO_LONG, INVALID date of birth); an address
-    in use is EMAIL_TAKEN."""
+    in use answers like a new one (an unsaved account) and mails its owner instead (no
+    enumeration, issue 12). RATE_LIMITED past the sign-ups per address and per IP address."""
     problems = _Problems()
     email = problems.check(lambda: require_email(form.email))
     problems.check(lambda: require_password(form.password))
@@ -95,6 +98,9 @@ async def sign_up(
     )
     born = problems.check(lambda: checked_date_of_birth(form.date_of_birth, today()))
     problems.raise_any()
+    await limits.throttle(
+        (limits.SIGN_UPS_PER_IP, viewer.ip_address), (limits.SIGN_UPS_PER_ADDRESS, email)
+    )
     password_hash = await hash_password(form.password)
     try:
         async with in_transaction():
@@ -111,11 +117,15 @@ async def sign_up(
                 viewer, "ACCOUNT_CREATED", subject_id=account.id, actor_account_id=account.id
             )
     except IntegrityError:
-        raise DomainError(
-            ErrorCode.EMAIL_TAKEN,
-            "An account with this email address exists already. Sign in or reset your password.",
-            ["email"],
-        ) from None
+        assert email is not None and first_name is not None and last_name is not None
+        account = await address_taken(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            date_of_birth=born,
+            language=form.language,
+            link=link("/forgot-password"),
+        )
     return account
 
 
@@ -158,6 +168,18 @@ async def consume_email_token(token: str, purpose: models.TokenPurpose) -> model
     return await models.Account.get(id=row.account_id)  # type: ignore[attr-defined]
 
 
+async def resend_verification(
+    account: models.Account, *, token_lifetime: timedelta, link: LinkBuilder
+) -> None:
+    """Mail a fresh verification link unless the address is verified already; RATE_LIMITED past
+    the verification mails per address and hour."""
+    if account.email_verified:
+        return
+    await limits.throttle((limits.VERIFICATION_MAILS_PER_ADDRESS, account.email))
+    async with in_transaction():
+        await send_verification(account, token_lifetime=token_lifetime, link=link)
+
+
 async def send_verification(
     account: models.Account, *, token_lifetime: timedelta, link: LinkBuilder
 ) -> None:
@@ -184,10 +206,15 @@ async def verify_email(token: str) -> models.Account:
 
 async def check_sign_in(viewer: Viewer, email: str, password: str) -> models.Account:
     """The account these credentials open (audited either way): INVALID_CREDENTIALS for a wrong
-    address or password (the same answer), ACCOUNT_DEACTIVATED for a closed account."""
+    address or password (the same answer), ACCOUNT_DEACTIVATED for a closed account,
+    RATE_LIMITED past the failures per account and per IP address (a success forgives the
+    account's count)."""
     # As written when it is no valid address (an account may predate today's rule)
     address = normalized_email(email) or storable_text(email.strip().lower())
-    account = await models.Account.get_or_none(email=address)
+    await limits.throttle(
+        (limits.SIGN_IN_PER_ACCOUNT, address), (limits.SIGN_IN_PER_IP, viewer.ip_address)
+    )
+    account = await models.Account.get_or_none(email=address) if len(address) <= 254 else None
     if (
         not await verify_password(account.password_hash if account else None, password)
         or account is None
@@ -211,15 +238,27 @@ async def check_sign_in(viewer: Viewer, email: str, password: str) -> models.Acc
             details={"reason": "account deactivated"},
         )
         raise DomainError(ErrorCode.ACCOUNT_DEACTIVATED, "This account has been closed.")
+    await limits.forgive((limits.SIGN_IN_PER_ACCOUNT, address))
     return account
 
 
 async def request_password_reset(
-    email: str, *, token_lifetime: timedelta, link: LinkBuilder
+    viewer: Viewer, email: str, *, token_lifetime: timedelta, link: LinkBuilder
 ) -> None:
-    """Mail a reset link when the address has an open account; nothing otherwise (the caller
-    answers the same either way). INVALID_EMAIL for a malformed address."""
+    """Mail a reset link when the address has an open account; nothing otherwise, in no less
+    time (`RESET_ANSWER_SECONDS`), so the answer never tells whether the address has an
+    account. INVALID_EMAIL for a malformed address; RATE_LIMITED past the reset mails per
+    address and per IP address."""
     address = require_email(email)
+    async with lasting_at_least(RESET_ANSWER_SECONDS):
+        await limits.throttle(
+            (limits.RESET_MAILS_PER_ADDRESS, address),
+            (limits.RESET_MAILS_PER_IP, viewer.ip_address),
+        )
+        await _mail_reset_link(address, token_lifetime=token_lifetime, link=link)
+
+
+async def _mail_reset_link(address: str, *, token_lifetime: timedelta, link: LinkBuilder) -> None:
     account = await models.Account.get_or_none(email=address, deactivated_at=None)
     if account is None:
         return
@@ -255,6 +294,7 @@ async def reset_password(viewer: Viewer, token: str, password: str) -> models.Ac
         await record_event(
             viewer, "PASSWORD_RESET", actor_account_id=account.id, subject_id=account.id
         )
+    await limits.forgive((limits.SIGN_IN_PER_ACCOUNT, account.email))
     return account
 
 

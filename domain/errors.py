@@ -54,6 +54,8 @@ class Problem:
     field: tuple[str, ...] | None
     code: ErrorCode
     message: str
+    # RATE_LIMITED: whole seconds until a new attempt can succeed (domain/rate_limits.py).
+    retry_after: int | None = None
 
 
 class DomainError(Exception):

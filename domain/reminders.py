@@ -22,6 +22,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 import models
+from domain import rate_limits
 from domain.invitation_status import leave_pending
 from domain.invitations import (
     Links,
@@ -31,6 +32,7 @@ from domain.invitations import (
     next_due_at,
     reminder_days,
 )
+from domain.metrics import REMINDER_SWEEPS
 from mailer import messages, outbox
 from mailer.messages import Message
 from permissions.audit import audit_event, record_events
@@ -186,10 +188,13 @@ async def run_reminder_schedule(links: Links, interval: float, *, clock: Clock =
     while True:
         try:
             result = await sweep(links, now=clock())
+            REMINDER_SWEEPS.labels("ok").inc()
+            await rate_limits.sweep()  # forget attempts older than the longest window
             if result.reminded or result.expired:
                 log.info(
                     "Invitations: %d reminders sent, %d expired", result.reminded, result.expired
                 )
         except Exception:
+            REMINDER_SWEEPS.labels("failed").inc()
             log.exception("Invitation sweep failed; trying again in %s s", interval)
         await asyncio.sleep(interval)

@@ -41,12 +41,19 @@ def normalized_email(value: str) -> str | None:
     return checked.ascii_email.lower() if checked.ascii_email else None
 
 
+def shown(value: str, length: int = 40) -> str:
+    """At most `length` characters of `value` (stripped) for an error message, "…" marking a cut:
+    messages never echo a long input back (issue 12, item 2)."""
+    text = value.strip()
+    return text if len(text) <= length else text[:length] + "…"
+
+
 def require_email(value: str, field: str = "email") -> str:
     """`normalized_email(value)`, or DomainError INVALID_EMAIL on `[field]` when it is none."""
     email = normalized_email(value)
     if email is None:
         raise DomainError(
-            ErrorCode.INVALID_EMAIL, f"{value.strip()!r} is not a valid email address.", [field]
+            ErrorCode.INVALID_EMAIL, f"{shown(value)!r} is not a valid email address.", [field]
         )
     return email
 

@@ -62,6 +62,11 @@ def password_reset(*, to: str, language: str, first_name: str, link: str) -> Mes
     return compose("password_reset", language, to, first_name=first_name, link=link)
 
 
+def sign_up_attempt(*, to: str, language: str, first_name: str, link: str) -> Message:
+    """To an account's owner when someone signs up with its address (no enumeration)."""
+    return compose("sign_up_attempt", language, to, first_name=first_name, link=link)
+
+
 def _greeting_name(first_name: str) -> str:
     return f" {first_name.strip()}" if first_name.strip() else ""
 

@@ -9,6 +9,7 @@ from models.invitations import Invitation, InvitationStatus, RosterBatch
 from models.join_requests import JoinRequest, JoinRequestStatus
 from models.members import Member, MemberKind, MemberStatus
 from models.outbox import OutboxMessage, OutboxStatus
+from models.rate_limits import RateLimitHit
 
 __all__ = [
     "MODEL_MODULES",
@@ -27,6 +28,7 @@ __all__ = [
     "MemberStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "RateLimitHit",
     "RosterBatch",
     "Session",
     "TokenPurpose",

@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "models.join_requests",
     "models.members",
     "models.outbox",
+    "models.rate_limits",
 ]
 
 DEFAULT_DATABASE_URL = "sqlite://var/carespace.sqlite3"

@@ -96,12 +96,10 @@ class Mutation:
     async def resend_verification_email(self, info: Info) -> AccountPayload:
         account = info.context.viewer.account
         assert account is not None
-        if not account.email_verified:
-            settings = info.context.settings
-            async with in_transaction():
-                await accounts.send_verification(
-                    account, token_lifetime=settings.email_token_lifetime, link=settings.link
-                )
+        settings = info.context.settings
+        await accounts.resend_verification(
+            account, token_lifetime=settings.email_token_lifetime, link=settings.link
+        )
         return AccountPayload(account=Account.from_row(account))
 
     @strawberry.mutation(extensions=[guard(Public())])
@@ -141,7 +139,10 @@ class Mutation:
     async def request_password_reset(self, info: Info, email: str) -> RequestPasswordResetPayload:
         settings = info.context.settings
         await accounts.request_password_reset(
-            email, token_lifetime=settings.email_token_lifetime, link=settings.link
+            info.context.viewer,
+            email,
+            token_lifetime=settings.email_token_lifetime,
+            link=settings.link,
         )
         return RequestPasswordResetPayload(ok=True)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -28,6 +28,8 @@ from models.config import tortoise_config
 from permissions.errors import ApiError
 from permissions.sessions import bearer_token, session_for_token
 from permissions.viewer import Viewer
+from resolvers.middleware.error_log import log_unexpected
+from resolvers.middleware.graphql_response import GraphQLResponseMedia
 from resolvers.pages.explorer import asset, assets_installed, explorer_page
 from resolvers.pages.mail_links import PAGES, mail_link_page
 from schema.context import Context
@@ -43,7 +45,7 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, ApiError):
         return False  # parse/validation errors and our own coded errors go through
-    log.error("Unexpected error in %s", error.path, exc_info=original)
+    log_unexpected(error)
     return True
 
 
@@ -80,7 +82,7 @@ class FreshViewerPerOperation(SchemaExtension):
         yield
 
 
-class GraphQLApp(GraphQL[Context, None]):
+class GraphQLApp(GraphQLResponseMedia, GraphQL[Context, None]):
     def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
         super().__init__(
             schema,
@@ -110,6 +112,8 @@ def create_app(
     schema: strawberry.Schema,
     *,
     middleware: Sequence[Middleware] = (),
+    routes: Sequence[BaseRoute] = (),
+    watch_tasks: Callable[[list[asyncio.Task[None]]], None] | None = None,
     lifespan_tasks: bool = True,
 ) -> Starlette:
     """The ASGI app. Its lifespan opens the database and runs the mail relay and the reminder
@@ -120,6 +124,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(environment.database_url)):
             tasks = background_tasks(environment) if lifespan_tasks else []
+            if watch_tasks is not None:
+                watch_tasks(tasks)
             try:
                 yield
             finally:
@@ -127,14 +133,15 @@ def create_app(
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
-    routes: list[BaseRoute] = [
+    served: list[BaseRoute] = [
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
         Route("/graphql/assets/{name}", asset),
+        *routes,
     ]
     if environment.settings.builtin_pages:
-        routes += [Route(path, mail_link_page) for path in PAGES]
-    return Starlette(routes=routes, middleware=list(middleware), lifespan=lifespan)
+        served += [Route(path, mail_link_page) for path in PAGES]
+    return Starlette(routes=served, middleware=list(middleware), lifespan=lifespan)
 
 
 def background_tasks(environment: Environment) -> list[asyncio.Task[None]]:

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from starlette.applications import Starlette
 
+from resolvers.middleware.request_log import configure_logging
 from resolvers.pages.explorer import assets_installed
-from resolvers.pages.logs import access_log_without_tokens
 from schema.settings import ConfigurationError, Environment, environment_from
 
 AppFactory = Callable[[Environment], Starlette]
@@ -227,7 +227,10 @@ async def _serve(app: Starlette, environment: Environment, listening: socket.soc
         print(f"Open http://{host}:{port}/graphql in a browser for GraphiQL.", flush=True)
         if not assets_installed():
             print("GraphiQL's assets are not installed (npm ci): it loads them from a CDN.")
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on")
-    access_log_without_tokens()  # after Config, which sets up uvicorn's loggers
+    configure_logging(os.environ.get("CARESPACE_LOG_FORMAT") or "json")
+    # Carespace writes its own access line (no query string, so no token; no address).
+    config = uvicorn.Config(
+        app, host=host, port=port, lifespan="on", log_config=None, access_log=False
+    )
     await uvicorn.Server(config).serve(sockets=[listening])
     return 0

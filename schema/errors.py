@@ -15,11 +15,20 @@ class UserError:
     field: list[str] | None
     code: ErrorCode
     message: str
+    retry_after: int | None = strawberry.field(
+        default=None,
+        description="For RATE_LIMITED: seconds to wait before trying again.",
+    )
 
 
 def user_errors(error: DomainError) -> list[UserError]:
     """The payload `errors` for a domain error: one `UserError` per problem, in order."""
     return [
-        UserError(field=list(p.field) if p.field else None, code=p.code, message=p.message)
+        UserError(
+            field=list(p.field) if p.field else None,
+            code=p.code,
+            message=p.message,
+            retry_after=p.retry_after,
+        )
         for p in error.problems
     ]

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from mailer.relay import MailSettings
 from models.config import DEFAULT_DATABASE_URL
+from schema.limits import QueryLimits, limits_from
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Settings:
     builtin_pages: bool = True
     # Least time between two sends of one invitation by hand ("resend").
     resend_interval: timedelta = timedelta(minutes=5)
+    # What one request may cost (schema/limits.py).
+    limits: QueryLimits = field(default_factory=QueryLimits)
 
     def link(self, path: str) -> str:
         return self.public_url.rstrip("/") + path
@@ -139,6 +142,7 @@ def environment_from(env: Mapping[str, str]) -> Environment:
         graphiql=_flag(env, "CARESPACE_GRAPHIQL", debug),
         introspection=_flag(env, "CARESPACE_INTROSPECTION", debug),
         secure_cookies=_flag(env, "CARESPACE_SECURE_COOKIES", public_url.startswith("https")),
+        limits=limits_from(env, _number),
         builtin_pages=_flag(env, "CARESPACE_BUILTIN_PAGES", True),
     )
     backend = env.get("CARESPACE_MAIL_BACKEND") or "file"

@@ -15,10 +15,10 @@ from test_cli import rows, run_server
 
 import models
 from domain.errors import DomainError, ErrorCode
+from domain.roster_lines import parse_line
 from domain.validation import normalized_email, require_email, require_text
 from mailer.relay import Relay, SmtpBackend
 from permissions.roles import Role
-from domain.roster_lines import parse_line
 
 SIGN_UP = """
 mutation SignUp($input: SignUpInput!) {
@@ -211,9 +211,12 @@ async def test_international_addresses_sign_up_and_are_one_account(anonymous: Pe
     assert german["errors"] == [] and german["account"]["email"] == ASCII_FORM
     assert await models.Account.filter(email=ASCII_FORM).count() == 1
 
-    # And the ASCII form is the same person: taken, and it signs in to the same account
+    # And the ASCII form is the same person: no second account (the owner is mailed instead,
+    # issue 12 item 4), and it signs in to the same account
     again = (await anonymous.data(SIGN_UP, input=sign_up_input(email=ASCII_FORM.upper())))["signUp"]
-    assert problems(again) == [("EMAIL_TAKEN", ["email"])]
+    assert problems(again) == []
+    assert await models.Account.filter(email=ASCII_FORM).count() == 1
+    assert await models.OutboxMessage.filter(to_address=ASCII_FORM).count() == 2
     for written in (UNICODE_FORM, ASCII_FORM, "ANNA@MÜNCHEN.DE"):
         signed_in = (await anonymous.data(SIGN_IN, email=written, password=PASSWORD))["signIn"]
         assert signed_in["account"] == {"id": german["account"]["id"], "email": ASCII_FORM}

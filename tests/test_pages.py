@@ -10,7 +10,6 @@ import pytest
 from live_server import live_server
 
 from resolvers.pages.explorer import assets_installed
-from resolvers.pages.logs import without_tokens
 from schema.settings import Settings
 from server import Environment, create_app
 
@@ -76,13 +75,6 @@ async def test_the_explorer_is_served_from_carespace_under_the_policy() -> None:
     assert (outside_the_list.status_code, unknown.status_code) == (404, 404)
 
 
-def test_tokens_are_redacted_from_access_lines() -> None:
-    assert without_tokens('"GET /verify-email?token=s3cr3t&lang=nl HTTP/1.1"') == (
-        '"GET /verify-email?token=[redacted]&lang=nl HTTP/1.1"'
-    )
-    assert without_tokens("/invitations/accept?TOKEN=abc") == "/invitations/accept?TOKEN=[redacted]"
-
-
 def test_a_live_server_never_writes_a_token_into_its_access_log(tmp_path: Path) -> None:
     with live_server(tmp_path) as server:
         for path in PAGES:
@@ -91,8 +83,9 @@ def test_a_live_server_never_writes_a_token_into_its_access_log(tmp_path: Path) 
             )
         log = server.log.read_text()
 
-    assert log.count("token=[redacted]") == 3, log
-    assert "-42" not in log
+    # One access line per page, written without the query string
+    assert sum(path in log for path in PAGES) == 3, log
+    assert "-42" not in log and "token=" not in log
 
 
 async def test_without_the_npm_assets_the_explorer_falls_back_to_the_cdn(
@@ -105,4 +98,5 @@ async def test_without_the_npm_assets_the_explorer_falls_back_to_the_cdn(
 
     assert page.status_code == 200
     assert "https://unpkg.com/graphiql" in page.text
-    assert "content-security-policy" not in page.headers
+    # The fallback page's policy lets it load from that CDN (resolvers/middleware/headers.py)
+    assert "https://unpkg.com" in page.headers["content-security-policy"]

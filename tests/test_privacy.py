@@ -16,6 +16,7 @@ from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined
 import models
 from permissions.roles import Permission, Role
 from permissions.tokens import hash_token
+from schema.limits import QueryLimits
 from schema.settings import Settings
 from server import Environment, build_schema, create_app
 
@@ -1002,6 +1003,14 @@ async def busy_healthspace(
     asked = await requester.data(REQUEST_TO_JOIN, healthspaceId=str(healthspace.id))
     await assistant.data(APPROVE_JOIN_REQUEST, id=asked["requestToJoin"]["joinRequest"]["id"])
     return healthspace
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """This module's app: the walk reads every path to a person in one document, far beyond
+    what one request may cost (the limits themselves are tested in test_query_limits.py)."""
+    unlimited = QueryLimits(max_depth=50, max_aliases=10_000, max_tokens=10**6, max_cost=10**12)
+    return Settings(public_url=PUBLIC_URL, limits=unlimited)
 
 
 @pytest.fixture

@@ -43,4 +43,30 @@ Er is gevraagd het wachtwoord van je Carespace-account opnieuw in te stellen. Ki
 Was jij dit niet? Negeer dan dit bericht: je wachtwoord blijft ongewijzigd.""",
         ),
     },
+    "sign_up_attempt": {
+        "en": (
+            "Someone tried to sign up for Carespace with your address",
+            """Hello {first_name},
+
+Someone tried to create a new Carespace account with your email address. You already have an
+account, so nothing was created.
+
+If it was you: sign in, or choose a new password here:
+{link}
+
+If it was not you, you can ignore this message.""",
+        ),
+        "nl": (
+            "Iemand probeerde zich met jouw adres aan te melden bij Carespace",
+            """Hallo {first_name},
+
+Iemand probeerde een nieuw Carespace-account aan te maken met jouw e-mailadres. Je hebt al een
+account, dus er is niets aangemaakt.
+
+Was jij dit? Log dan in, of kies hier een nieuw wachtwoord:
+{link}
+
+Was jij dit niet? Dan kun je dit bericht negeren.""",
+        ),
+    },
 }

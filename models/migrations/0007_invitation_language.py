@@ -4,7 +4,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0003_search_columns')]
+    dependencies = [('models', '0004_rate_limits')]
 
     initial = False
 

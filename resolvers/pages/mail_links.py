@@ -4,8 +4,8 @@ choose a new password. Plain HTML and one form; the form calls the same GraphQL 
 end would (static/pages.js), in English or Dutch (`?lang=nl`, else the browser's language).
 
 The token stays out of logs: the page's script reads it from the address, keeps it in the tab's
-session storage and removes it from the address bar; uvicorn's access line has it redacted
-(resolvers.pages.logs)."""
+session storage and removes it from the address bar; the access log never holds a query string
+(resolvers/middleware/request_log.py)."""
 
 from __future__ import annotations
 
