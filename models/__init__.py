@@ -9,10 +9,23 @@ from models.invitations import Invitation, InvitationStatus, RosterBatch
 from models.join_requests import JoinRequest, JoinRequestStatus
 from models.members import Member, MemberKind, MemberStatus
 from models.outbox import OutboxMessage, OutboxStatus
+from models.records import (
+    ApiToken,
+    ApiTokenScope,
+    Assignment,
+    AssignmentStatus,
+    Note,
+    RecordSection,
+    VideoCall,
+)
 
 __all__ = [
     "MODEL_MODULES",
     "Account",
+    "ApiToken",
+    "ApiTokenScope",
+    "Assignment",
+    "AssignmentStatus",
     "AuditEvent",
     "AuditOutcome",
     "Connection",
@@ -25,10 +38,13 @@ __all__ = [
     "Member",
     "MemberKind",
     "MemberStatus",
+    "Note",
     "OutboxMessage",
     "OutboxStatus",
+    "RecordSection",
     "RosterBatch",
     "Session",
     "TokenPurpose",
+    "VideoCall",
     "tortoise_config",
 ]

@@ -21,6 +21,9 @@ class Account(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     # Set when the person closes their account: it can no longer sign in.
     deactivated_at = fields.DatetimeField(null=True)
+    # Email kinds this person switched off or on ({"ASSIGNMENT_PLANNED": false}); a kind not
+    # named here is on (see domain.notifications).
+    notification_settings = fields.JSONField(default=dict)
 
     class Meta:
         table = "account"

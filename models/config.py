@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "models.join_requests",
     "models.members",
     "models.outbox",
+    "models.records",
 ]
 
 DEFAULT_DATABASE_URL = "sqlite://var/carespace.sqlite3"
