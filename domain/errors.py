@@ -42,6 +42,8 @@ class ErrorCode(StrEnum):
     EMAIL_MISMATCH = "EMAIL_MISMATCH"
     RATE_LIMITED = "RATE_LIMITED"
     ROSTER_TOO_LONG = "ROSTER_TOO_LONG"
+    INVALID_STATE = "INVALID_STATE"
+    IN_THE_FUTURE = "IN_THE_FUTURE"
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ from enum import StrEnum
 import strawberry
 
 import models
+from domain.access_log import client_access_log
 from schema.audit import AuditEvent
 from schema.errors import UserError
 from schema.members import Member
 from schema.pagination import Page, paginate
+from schema.records import NotificationSettings
 from schema.types import Info
 
 
@@ -19,11 +21,6 @@ from schema.types import Info
 class Language(StrEnum):
     EN = "en"
     NL = "nl"
-
-
-# Record sections and accesses show up here; sign-ins and membership changes are not record
-# accesses and stay in the Healthspace's audit log.
-RECORD_ACTION_PREFIX = "RECORD_"
 
 
 @strawberry.type
@@ -62,13 +59,11 @@ class Account:
     async def access_log(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[AuditEvent]:
-        member_ids = await models.Member.filter(
-            account_id=self.row.id, kind=models.MemberKind.CLIENT
-        ).values_list("id", flat=True)
-        query = models.AuditEvent.filter(
-            client_member_id__in=list(member_ids), action__startswith=RECORD_ACTION_PREFIX
-        ).order_by("-occurred_at", "-id")
-        return await paginate(query, first, after, AuditEvent.from_row)
+        return await paginate(client_access_log(self.row.id), first, after, AuditEvent.from_row)
+
+    @strawberry.field(description="Which emails I get (all on unless switched off).")
+    def notification_settings(self) -> NotificationSettings:
+        return NotificationSettings.of(self.row)
 
 
 @strawberry.input

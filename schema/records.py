@@ -1,0 +1,296 @@
+"""The client record on the GraphQL surface: Record with its sections as pages, Assignment,
+Note, VideoCall, the notification settings and API token types, and the payloads of the record
+mutations. Every section read writes one access-log line (domain.records.audit_read) before any
+data leaves; if that write fails, the section fails, and with it the whole record (null)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import field as dataclass_field
+
+import strawberry
+
+import models
+from domain import records as record_rules
+from domain.assignments import assignments, clients_with_submitted_assignments
+from domain.notifications import NotificationKind, settings_of
+from permissions.objects import RecordAccess
+from schema.enums import ApiTokenScope, AssignmentStatus
+from schema.errors import UserError
+from schema.members import Member
+from schema.pagination import Page, paginate
+from schema.task_sources import register_task_source
+from schema.types import Info
+
+Section = models.RecordSection
+
+# A submitted assignment waiting for review is a task for the client's connected staff.
+register_task_source("SUBMITTED_ASSIGNMENT", clients_with_submitted_assignments)
+
+
+async def _member(info: Info, member_id: object) -> Member | None:
+    if member_id is None:
+        return None
+    row = await info.context.loaders.member.load(member_id)
+    return Member.from_row(row) if row else None
+
+
+@strawberry.type(description="A treatment assignment (FHIR Task) in a client's record.")
+class Assignment:
+    id: strawberry.ID
+    title: str
+    instructions: str
+    status: AssignmentStatus
+    progress: int = strawberry.field(description="0 to 100, as the client recorded it.")
+    available_from: dt.datetime | None = strawberry.field(
+        description="The client sees the assignment from this moment on."
+    )
+    due_at: dt.datetime | None
+    draft_answer: str = strawberry.field(description="The client's saved, unsubmitted answer.")
+    answer: str | None
+    submitted_at: dt.datetime | None
+    feedback: str | None
+    reviewed_at: dt.datetime | None
+    created_at: dt.datetime
+    row: strawberry.Private[models.Assignment]
+
+    @classmethod
+    def from_row(cls, row: models.Assignment) -> Assignment:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            title=row.title,
+            instructions=row.instructions,
+            status=row.status,
+            progress=row.progress,
+            available_from=row.available_from,
+            due_at=row.due_at,
+            draft_answer=row.draft_answer,
+            answer=row.answer,
+            submitted_at=row.submitted_at,
+            feedback=row.feedback,
+            reviewed_at=row.reviewed_at,
+            created_at=row.created_at,
+            row=row,
+        )
+
+    @strawberry.field
+    async def planned_by(self, info: Info) -> Member | None:
+        return await _member(info, self.row.planned_by_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def reviewed_by(self, info: Info) -> Member | None:
+        return await _member(info, self.row.reviewed_by_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="A staff-only note; append-only, never changed or deleted.")
+class Note:
+    id: strawberry.ID
+    body: str
+    created_at: dt.datetime
+    row: strawberry.Private[models.Note]
+
+    @classmethod
+    def from_row(cls, row: models.Note) -> Note:
+        return cls(id=strawberry.ID(str(row.id)), body=row.body, created_at=row.created_at, row=row)
+
+    @strawberry.field
+    async def author(self, info: Info) -> Member | None:
+        return await _member(info, self.row.author_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="One video call (when, with whom, how long); never its content.")
+class VideoCall:
+    id: strawberry.ID
+    started_at: dt.datetime
+    duration_seconds: int
+    row: strawberry.Private[models.VideoCall]
+
+    @classmethod
+    def from_row(cls, row: models.VideoCall) -> VideoCall:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            started_at=row.started_at,
+            duration_seconds=row.duration_seconds,
+            row=row,
+        )
+
+    @strawberry.field
+    def ended_at(self) -> dt.datetime:
+        return self.row.started_at + dt.timedelta(seconds=self.row.duration_seconds)
+
+    @strawberry.field(description="The staff member in the call.")
+    async def staff(self, info: Info) -> Member | None:
+        return await _member(info, self.row.staff_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(
+    description="A client's record in one Healthspace, open to the client (all but notes) and "
+    "to staff with a current connection. Each section is a page; each section read is one line "
+    "in the access log."
+)
+class Record:
+    access: strawberry.Private[RecordAccess]
+    read: strawberry.Private[set[Section]] = dataclass_field(default_factory=set)
+
+    @classmethod
+    def of(cls, access: RecordAccess) -> Record:
+        return cls(access=access, read=set())
+
+    async def _reading(self, info: Info, section: Section) -> None:
+        """One access-log line per section per request, before any of its data is returned."""
+        if section not in self.read:
+            self.read.add(section)
+            await record_rules.audit_read(info.context.viewer, self.access, section)
+
+    @strawberry.field(
+        description="Client data: names, date of birth, identification number, "
+        "email, member since (createdAt)."
+    )
+    async def client(self, info: Info) -> Member:
+        await self._reading(info, Section.CLIENT)
+        info.context.loaders.prime_members([self.access.client])
+        return Member.from_row(self.access.client)
+
+    @strawberry.field(description="The clinicians connected to the client now (client data).")
+    async def connected_clinicians(self, info: Info) -> list[Member]:
+        await self._reading(info, Section.CLIENT)
+        rows = await record_rules.connected_clinicians(self.access)
+        info.context.loaders.prime_members(rows)
+        return [Member.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="Open assignments first (with progress), then finished ones, newest "
+        "submission first. The client does not see an assignment before its availableFrom."
+    )
+    async def assignments(
+        self,
+        info: Info,
+        status: AssignmentStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Page[Assignment]:
+        await self._reading(info, Section.ASSIGNMENTS)
+        return await paginate(assignments(self.access, status), first, after, Assignment.from_row)
+
+    @strawberry.field(description="Staff-only notes, newest first; always empty for the client.")
+    async def notes(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Page[Note]:
+        await self._reading(info, Section.NOTES)
+        return await paginate(record_rules.notes(self.access), first, after, Note.from_row)
+
+    @strawberry.field(description="The log of video calls, newest first.")
+    async def video_calls(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Page[VideoCall]:
+        await self._reading(info, Section.VIDEO_CALLS)
+        return await paginate(
+            record_rules.video_calls(self.access), first, after, VideoCall.from_row
+        )
+
+
+@strawberry.type(description="Which emails I get; every kind is on unless switched off.")
+class NotificationSettings:
+    assignment_planned: bool = strawberry.field(description="A clinician planned an assignment.")
+    assignment_feedback: bool = strawberry.field(description="A clinician gave feedback.")
+    assignment_submitted: bool = strawberry.field(description="My client submitted one (staff).")
+
+    @classmethod
+    def of(cls, account: models.Account) -> NotificationSettings:
+        on = settings_of(account)
+        return cls(
+            assignment_planned=on[NotificationKind.ASSIGNMENT_PLANNED],
+            assignment_feedback=on[NotificationKind.ASSIGNMENT_FEEDBACK],
+            assignment_submitted=on[NotificationKind.ASSIGNMENT_SUBMITTED],
+        )
+
+
+@strawberry.input
+class NotificationSettingsInput:
+    assignment_planned: bool | None = None
+    assignment_feedback: bool | None = None
+    assignment_submitted: bool | None = None
+
+    def changes(self) -> dict[NotificationKind, bool]:
+        given = {
+            NotificationKind.ASSIGNMENT_PLANNED: self.assignment_planned,
+            NotificationKind.ASSIGNMENT_FEEDBACK: self.assignment_feedback,
+            NotificationKind.ASSIGNMENT_SUBMITTED: self.assignment_submitted,
+        }
+        return {kind: on for kind, on in given.items() if on is not None}
+
+
+@strawberry.type(description="An integration's token of a Healthspace (the token is shown once).")
+class ApiToken:
+    id: strawberry.ID
+    name: str
+    scope: ApiTokenScope
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, row: models.ApiToken) -> ApiToken:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            scope=row.scope,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
+
+
+@strawberry.input
+class PlanAssignmentInput:
+    client_id: strawberry.ID
+    title: str
+    instructions: str | None = None
+    available_from: dt.datetime | None = None
+    due_at: dt.datetime | None = None
+
+
+@strawberry.input
+class LogVideoCallInput:
+    client_id: strawberry.ID
+    started_at: dt.datetime
+    duration_seconds: int
+    staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For integrations: the staff member in the call."
+    )
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    healthspace_id: strawberry.ID
+    name: str
+    scope: ApiTokenScope
+
+
+@strawberry.type
+class NotePayload:
+    note: Note | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AssignmentPayload:
+    assignment: Assignment | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class VideoCallPayload:
+    video_call: VideoCall | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class NotificationSettingsPayload:
+    notification_settings: NotificationSettings | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ApiTokenPayload:
+    api_token: ApiToken | None = None
+    token: str | None = strawberry.field(default=None, description="Shown this once only.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
