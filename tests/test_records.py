@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from conftest import People, Person, data_of
+from conftest import People, Person
 from records_api import (
     ADD_NOTE,
     ASSIGNMENTS,
