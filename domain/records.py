@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain.errors import DomainError, ErrorCode
-from permissions.audit import record_event
+from permissions.audit import audit_line, record_event, record_events
 from permissions.objects import RecordAccess, RecordRole
 from permissions.roles import Role
 from permissions.viewer import Viewer
@@ -71,13 +71,24 @@ async def audit(
     )
 
 
-async def audit_read(viewer: Viewer, access: RecordAccess, section: Section) -> None:
-    """One RECORD_READ line for one section read (not one per row); a section the viewer may
-    not read (a client asking for the notes) is a RECORD_DENIED line instead."""
-    if access.may_read(section):
-        await audit(viewer, access, READ, section)
-    else:
-        await audit(viewer, access, DENIED, section, outcome=models.AuditOutcome.DENIED)
+async def audit_reads(viewer: Viewer, access: RecordAccess, sections: Sequence[Section]) -> None:
+    """The access-log lines for reading `sections` of the record, one per section (not one per
+    row), written in one statement. A section the viewer may not read (a client asking for the
+    notes) is a RECORD_DENIED line instead. Raises when the write fails: no data may leave."""
+    lines = []
+    for section in sections:
+        allowed = access.may_read(section)
+        fields = _actor_fields(access)
+        lines.append(
+            audit_line(
+                viewer,
+                READ if allowed else DENIED,
+                section=section.value,
+                outcome=models.AuditOutcome.SUCCESS if allowed else models.AuditOutcome.DENIED,
+                **fields,
+            )
+        )
+    await record_events(lines)
 
 
 @contextlib.asynccontextmanager

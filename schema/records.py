@@ -5,10 +5,13 @@ data leaves; if that write fails, the section fails, and with it the whole recor
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import Awaitable
 from dataclasses import field as dataclass_field
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 import models
 from domain import records as record_rules
@@ -130,17 +133,30 @@ class VideoCall:
 )
 class Record:
     access: strawberry.Private[RecordAccess]
-    read: strawberry.Private[set[Section]] = dataclass_field(default_factory=set)
+    # The sections of this record read in this request, each with its access-log write.
+    reads: strawberry.Private[dict[Section, Awaitable[None]]] = dataclass_field(
+        default_factory=dict
+    )
+    log: strawberry.Private[DataLoader[Section, None] | None] = None
 
     @classmethod
     def of(cls, access: RecordAccess) -> Record:
-        return cls(access=access, read=set())
+        return cls(access=access)
 
     async def _reading(self, info: Info, section: Section) -> None:
-        """One access-log line per section per request, before any of its data is returned."""
-        if section not in self.read:
-            self.read.add(section)
-            await record_rules.audit_read(info.context.viewer, self.access, section)
+        """One access-log line per section per request, written before any of the section's
+        data is returned. The sections of one page resolve side by side, so their lines are
+        gathered into one INSERT (a loader batch); if it fails, every section fails."""
+        if self.log is None:
+
+            async def write(sections: list[Section]) -> list[None]:
+                await record_rules.audit_reads(info.context.viewer, self.access, sections)
+                return [None] * len(sections)
+
+            self.log = DataLoader(write, cache=False)
+        if section not in self.reads:
+            self.reads[section] = asyncio.ensure_future(self.log.load(section))
+        await self.reads[section]
 
     @strawberry.field(
         description="Client data: names, date of birth, identification number, "
