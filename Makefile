@@ -51,6 +51,7 @@ test-postgres: setup
 
 bench: setup
 	$(PY) -m bench.roster
+	$(PY) -m bench.records
 
 schema: setup
 	$(PY) server.py export-schema

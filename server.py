@@ -40,6 +40,7 @@ from permissions.viewer import Viewer
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES
 from schema.context import Context
 from schema.loaders import Loaders
+from schema.records import AccessLogWritten
 from schema.settings import Settings
 
 log = logging.getLogger("carespace")
@@ -187,6 +188,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
         FreshViewerPerOperation,
         lambda: MaskErrors(should_mask_error=_should_mask),
+        AccessLogWritten,
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

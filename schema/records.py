@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import field as dataclass_field
+from typing import TypeVar
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
 
 import models
 from domain import records as record_rules
@@ -26,6 +29,7 @@ from schema.task_sources import register_task_source
 from schema.types import Info
 
 Section = models.RecordSection
+T = TypeVar("T")
 
 # A submitted assignment waiting for review is a task for the client's connected staff.
 register_task_source("SUBMITTED_ASSIGNMENT", clients_with_submitted_assignments)
@@ -134,7 +138,7 @@ class VideoCall:
 class Record:
     access: strawberry.Private[RecordAccess]
     # The sections of this record read in this request, each with its access-log write.
-    reads: strawberry.Private[dict[Section, Awaitable[None]]] = dataclass_field(
+    reads: strawberry.Private[dict[Section, asyncio.Future[None]]] = dataclass_field(
         default_factory=dict
     )
     log: strawberry.Private[DataLoader[Section, None] | None] = None
@@ -143,10 +147,16 @@ class Record:
     def of(cls, access: RecordAccess) -> Record:
         return cls(access=access)
 
-    async def _reading(self, info: Info, section: Section) -> None:
-        """One access-log line per section per request, written before any of the section's
-        data is returned. The sections of one page resolve side by side, so their lines are
-        gathered into one INSERT (a loader batch); if it fails, every section fails."""
+    async def _reading(self, info: Info, section: Section, read: Awaitable[T]) -> T:
+        """`read` (the section's data), with the section's access-log line on its way."""
+        self._log(info, section)
+        return await read
+
+    def _log(self, info: Info, section: Section) -> None:
+        """Start the access-log line for reading `section` (once per section per request).
+        The sections of one page resolve side by side, so their lines are gathered into one
+        INSERT (a loader batch), which runs while the page is put together; the response
+        waits for it, and if it fails the request fails without data (AccessLogWritten)."""
         if self.log is None:
 
             async def write(sections: list[Section]) -> list[None]:
@@ -156,22 +166,24 @@ class Record:
             self.log = DataLoader(write, cache=False)
         if section not in self.reads:
             self.reads[section] = asyncio.ensure_future(self.log.load(section))
-        await self.reads[section]
+            info.context.audit_writes.append(self.reads[section])
 
     @strawberry.field(
         description="Client data: names, date of birth, identification number, "
         "email, member since (createdAt)."
     )
     async def client(self, info: Info) -> Member:
-        await self._reading(info, Section.CLIENT)
+        self._log(info, Section.CLIENT)
         info.context.loaders.prime_members([self.access.client])
         return Member.from_row(self.access.client)
 
     @strawberry.field(description="The clinicians connected to the client now (client data).")
     async def connected_clinicians(self, info: Info) -> list[Member]:
-        await self._reading(info, Section.CLIENT)
-        rows = await record_rules.connected_clinicians(self.access)
-        info.context.loaders.prime_members(rows)
+        rows = await self._reading(
+            info, Section.CLIENT, record_rules.connected_clinicians(self.access)
+        )
+        # Not primed into the member loader: the sections resolve side by side, so whether
+        # they would find them there would depend on timing; they load in one batch instead.
         return [Member.from_row(row) for row in rows]
 
     @strawberry.field(
@@ -185,24 +197,44 @@ class Record:
         first: int | None = None,
         after: str | None = None,
     ) -> Page[Assignment]:
-        await self._reading(info, Section.ASSIGNMENTS)
-        return await paginate(assignments(self.access, status), first, after, Assignment.from_row)
+        read = paginate(assignments(self.access, status), first, after, Assignment.from_row)
+        return await self._reading(info, Section.ASSIGNMENTS, read)
 
     @strawberry.field(description="Staff-only notes, newest first; always empty for the client.")
     async def notes(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[Note]:
-        await self._reading(info, Section.NOTES)
-        return await paginate(record_rules.notes(self.access), first, after, Note.from_row)
+        read = paginate(record_rules.notes(self.access), first, after, Note.from_row)
+        return await self._reading(info, Section.NOTES, read)
 
     @strawberry.field(description="The log of video calls, newest first.")
     async def video_calls(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[VideoCall]:
-        await self._reading(info, Section.VIDEO_CALLS)
-        return await paginate(
-            record_rules.video_calls(self.access), first, after, VideoCall.from_row
-        )
+        read = paginate(record_rules.video_calls(self.access), first, after, VideoCall.from_row)
+        return await self._reading(info, Section.VIDEO_CALLS, read)
+
+
+class AccessLogWritten(SchemaExtension):
+    """No record data leaves before its access-log lines are written (NEN 7513; issue 11): at
+    the end of each operation, wait for the request's pending section writes; if any failed,
+    the whole request fails with no data (the error is masked and logged like any fault)."""
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        context = self.execution_context.context
+        writes = getattr(context, "audit_writes", None)
+        if not writes:
+            return
+        outcomes = await asyncio.gather(*writes, return_exceptions=True)
+        writes.clear()
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        result = self.execution_context.result
+        if failures and result is not None:
+            result.data = None
+            result.errors = [
+                GraphQLError("The access log could not be written.", original_error=failures[0])
+            ]
 
 
 @strawberry.type(description="Which emails I get; every kind is on unless switched off.")
