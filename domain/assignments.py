@@ -24,6 +24,7 @@ from domain.records import (
     CREATE,
     UPDATE,
     Section,
+    as_utc,
     audit,
     audited_change,
     connected_clinicians,
@@ -90,6 +91,7 @@ async def plan(
     before it is available. Raises DomainError: FORBIDDEN for anyone but connected staff;
     REQUIRED / TOO_LONG for the title or instructions; INVALID for a due date before the
     assignment is available (several problems at once)."""
+    available_from, due_at = as_utc(available_from), as_utc(due_at)
     async with audited_change(viewer, access, Section.ASSIGNMENTS, "planAssignment"):
         staff = require_staff(access, "Only connected staff plan assignments.")
         problems: list[Problem] = []

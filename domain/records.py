@@ -22,6 +22,7 @@ from domain.errors import DomainError, ErrorCode
 from permissions.audit import audit_line, record_event, record_events
 from permissions.objects import RecordAccess, RecordRole
 from permissions.roles import Role
+from permissions.scopes import parse_id
 from permissions.viewer import Viewer
 
 Section = models.RecordSection
@@ -113,6 +114,13 @@ async def audited_change(
         raise
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A moment given without a time zone is read as UTC (DESIGN §3 asks clients for one)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
 def require_staff(access: RecordAccess, message: str) -> models.Member:
     """The acting staff member; FORBIDDEN for the client or an integration."""
     if access.role != RecordRole.STAFF or access.member is None:
@@ -180,7 +188,7 @@ async def log_video_call(
     access: RecordAccess,
     started_at: datetime,
     duration_seconds: int,
-    staff_id: uuid.UUID | None = None,
+    staff_id: str | uuid.UUID | None = None,
 ) -> models.VideoCall:
     """Log one call (never its content). Connected staff log their own calls; an integration
     names the staff member with `staff_id` (optional; a staff member of this Healthspace).
@@ -196,8 +204,7 @@ async def log_video_call(
                 f"The duration is a number of seconds from 1 to {MAX_CALL_SECONDS}.",
                 ["input", "durationSeconds"],
             )
-        if started_at.tzinfo is None:
-            started_at = started_at.replace(tzinfo=UTC)
+        started_at = as_utc(started_at)  # type: ignore[assignment]
         if started_at > datetime.now(UTC) + CLOCK_SKEW:
             raise DomainError(
                 ErrorCode.IN_THE_FUTURE,
@@ -206,8 +213,9 @@ async def log_video_call(
             )
         staff = access.member
         if access.role == RecordRole.INTEGRATION and staff_id is not None:
-            staff = await models.Member.get_or_none(
-                id=staff_id, healthspace_id=access.healthspace_id, kind=models.MemberKind.STAFF
+            parsed = parse_id(staff_id)
+            staff = parsed and await models.Member.get_or_none(
+                id=parsed, healthspace_id=access.healthspace_id, kind=models.MemberKind.STAFF
             )
             if staff is None:
                 raise DomainError(

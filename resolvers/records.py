@@ -47,11 +47,11 @@ from schema.types import Info
 Section = models.RecordSection
 
 
-def _open(info: Info, field: str = "clientId") -> RecordAccess:
+def _open(info: Info, *field: str) -> RecordAccess:
     """The record the guard opened; a closed one is NOT_FOUND, exactly like a missing id."""
     access: RecordAccess | None = found(info).target
     if access is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "No such record.", [field])
+        raise DomainError(ErrorCode.NOT_FOUND, "No such record.", list(field or ["clientId"]))
     return access
 
 
@@ -91,7 +91,7 @@ class Mutation:
     async def plan_assignment(self, info: Info, input: PlanAssignmentInput) -> AssignmentPayload:
         row = await assignment_rules.plan(
             info.context.viewer,
-            _open(info, "input.clientId"),
+            _open(info, "input", "clientId"),
             title=input.title,
             instructions=input.instructions,
             available_from=input.available_from,
@@ -149,15 +149,12 @@ class Mutation:
     )
     @returns_errors(VideoCallPayload)
     async def log_video_call(self, info: Info, input: LogVideoCallInput) -> VideoCallPayload:
-        staff_id = parse_id(input.staff_id) if input.staff_id is not None else None
-        if input.staff_id is not None and staff_id is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No such staff member.", ["input", "staffId"])
         call = await record_rules.log_video_call(
             info.context.viewer,
-            _open(info, "input.clientId"),
+            _open(info, "input", "clientId"),
             input.started_at,
             input.duration_seconds,
-            staff_id,
+            input.staff_id,
         )
         return VideoCallPayload(video_call=VideoCall.from_row(call))
 

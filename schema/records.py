@@ -1,7 +1,8 @@
 """The client record on the GraphQL surface: Record with its sections as pages, Assignment,
 Note, VideoCall, the notification settings and API token types, and the payloads of the record
-mutations. Every section read writes one access-log line (domain.records.audit_read) before any
-data leaves; if that write fails, the section fails, and with it the whole record (null)."""
+mutations. Every section read writes one access-log line (domain.records.audit_reads); the
+response waits for those lines and fails without data if they could not be written
+(AccessLogWritten)."""
 
 from __future__ import annotations
 

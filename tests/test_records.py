@@ -304,3 +304,47 @@ async def test_an_integration_logs_calls_with_a_scoped_token_until_it_is_revoked
     refused = await integration(LOG_CALL, input=call)
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert await models.VideoCall.all().count() == 1
+
+
+async def test_times_without_a_zone_are_utc_and_a_bad_staff_id_is_not_found(
+    client: Person, clinician: Person, administrator: Person, anonymous: Person
+) -> None:
+    await connected(client, clinician)
+    naive = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None, microsecond=0)
+
+    planned = await clinician.data(
+        PLAN,
+        input={
+            "clientId": client.id,
+            "title": "Later",
+            "availableFrom": naive.isoformat(),
+            "dueAt": (naive + timedelta(days=1)).isoformat(),
+        },
+    )
+    made = await administrator.data(
+        CREATE_TOKEN,
+        input={
+            "healthspaceId": str(client.member.healthspace_id),  # type: ignore[union-attr]
+            "name": "Video",
+            "scope": "LOG_VIDEO_CALLS",
+        },
+    )
+    integration = Person(anonymous.http, None, token=made["createApiToken"]["token"])
+    bad_staff = await integration(
+        LOG_CALL,
+        input={
+            "clientId": client.id,
+            "startedAt": naive.replace(year=naive.year - 1).isoformat(),
+            "durationSeconds": 60,
+            "staffId": "not-an-id",
+        },
+    )
+
+    assignment = planned["planAssignment"]["assignment"]
+    assert datetime.fromisoformat(assignment["availableFrom"]) == naive.replace(tzinfo=UTC)
+    assert [(e["field"], e["code"]) for e in bad_staff["data"]["logVideoCall"]["errors"]] == [
+        (["input", "staffId"], "NOT_FOUND")
+    ]
+    assert (
+        await models.AuditEvent.filter(action="RECORD_DENIED", section="VIDEO_CALLS").count() == 1
+    )
