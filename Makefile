@@ -65,6 +65,7 @@ test-postgres: setup assets
 
 bench: setup
 	$(PY) -m bench.roster
+	$(PY) -m bench.records
 
 schema: setup
 	$(PY) server.py export-schema

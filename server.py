@@ -28,6 +28,7 @@ from schema.errors_masking import MaskUnexpectedErrors
 from schema.exposure import HideSuggestions
 from schema.input_limits import BoundedInputs
 from schema.limits import EnforceQueryLimits
+from schema.records import AccessLogWritten
 from schema.settings import ConfigurationError, Environment, Settings, environment_from
 
 __all__ = [
@@ -58,6 +59,7 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawber
         lambda: EnforceQueryLimits(settings.limits),
         BoundedInputs,
         lambda: MaskUnexpectedErrors(should_mask_error=should_mask),
+        AccessLogWritten,
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

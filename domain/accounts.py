@@ -331,23 +331,8 @@ async def update_account(
     return account
 
 
-# Record sections and accesses show up in an account's access log; sign-ins and membership
-# changes are not record accesses and stay in the Healthspace's audit log.
-RECORD_ACTION_PREFIX = "RECORD_"
-
-
 def active_memberships(account_id: uuid.UUID) -> QuerySet[models.Member]:
     """The account's active memberships, oldest first."""
     return models.Member.filter(account_id=account_id, status=models.MemberStatus.ACTIVE).order_by(
         "created_at"
     )
-
-
-async def record_accesses(account_id: uuid.UUID) -> QuerySet[models.AuditEvent]:
-    """Who opened the account's records (as a client, in any Healthspace), newest first."""
-    member_ids = await models.Member.filter(
-        account_id=account_id, kind=models.MemberKind.CLIENT
-    ).values_list("id", flat=True)
-    return models.AuditEvent.filter(
-        client_member_id__in=list(member_ids), action__startswith=RECORD_ACTION_PREFIX
-    ).order_by("-occurred_at", "-id")

@@ -10,10 +10,23 @@ from models.join_requests import JoinRequest, JoinRequestStatus
 from models.members import Member, MemberKind, MemberStatus
 from models.outbox import OutboxMessage, OutboxStatus
 from models.rate_limits import RateLimitHit
+from models.records import (
+    ApiToken,
+    ApiTokenScope,
+    Assignment,
+    AssignmentStatus,
+    Note,
+    RecordSection,
+    VideoCall,
+)
 
 __all__ = [
     "MODEL_MODULES",
     "Account",
+    "ApiToken",
+    "ApiTokenScope",
+    "Assignment",
+    "AssignmentStatus",
     "AuditEvent",
     "AuditOutcome",
     "Connection",
@@ -26,12 +39,15 @@ __all__ = [
     "Member",
     "MemberKind",
     "MemberStatus",
+    "Note",
     "OutboxMessage",
     "OutboxStatus",
     "RateLimitHit",
+    "RecordSection",
     "RosterBatch",
     "Session",
     "TokenPurpose",
+    "VideoCall",
     "connection_key",
     "tortoise_config",
 ]

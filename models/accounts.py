@@ -26,6 +26,9 @@ class Account(SearchColumn, Model):
     # Names normalised for search (models.search), kept up to date on save.
     SEARCHED_FIELDS = ("last_name", "first_name")
     search_text = fields.CharField(max_length=500, default="")
+    # Email kinds this person switched off or on ({"ASSIGNMENT_PLANNED": false}); a kind not
+    # named here is on (see domain.notifications).
+    notification_settings = fields.JSONField(default=dict)
 
     class Meta:
         table = "account"

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "models.members",
     "models.outbox",
     "models.rate_limits",
+    "models.records",
 ]
 
 DEFAULT_DATABASE_URL = "sqlite://var/carespace.sqlite3"

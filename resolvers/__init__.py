@@ -12,6 +12,7 @@ from resolvers import (
     join_requests,
     member_lookup,
     members,
+    records,
     roster,
     subscriptions,
 )
@@ -24,6 +25,7 @@ ROOT_QUERIES: list[type] = [
     roster.Query,
     join_requests.Query,
     member_lookup.Query,
+    records.Query,
 ]
 ROOT_MUTATIONS: list[type] = [
     accounts.Mutation,
@@ -34,5 +36,6 @@ ROOT_MUTATIONS: list[type] = [
     roster.Mutation,
     connections.Mutation,
     join_requests.Mutation,
+    records.Mutation,
 ]
 ROOT_SUBSCRIPTIONS: list[type] = [subscriptions.Subscription]

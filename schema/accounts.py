@@ -9,10 +9,12 @@ import strawberry
 
 import models
 from domain import accounts
+from domain.access_log import client_access_log
 from schema.audit import AuditEvent
 from schema.errors import UserError
 from schema.members import Member
 from schema.pagination import Page, paginate
+from schema.records import NotificationSettings
 from schema.types import Info
 
 
@@ -20,10 +22,6 @@ from schema.types import Info
 class Language(StrEnum):
     EN = "en"
     NL = "nl"
-
-
-# Where the access log's rule lives (kept importable from here for the record work).
-RECORD_ACTION_PREFIX = accounts.RECORD_ACTION_PREFIX
 
 
 @strawberry.type
@@ -60,8 +58,11 @@ class Account:
     async def access_log(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[AuditEvent]:
-        query = await accounts.record_accesses(self.row.id)
-        return await paginate(query, first, after, AuditEvent.from_row)
+        return await paginate(client_access_log(self.row.id), first, after, AuditEvent.from_row)
+
+    @strawberry.field(description="Which emails I get (all on unless switched off).")
+    def notification_settings(self) -> NotificationSettings:
+        return NotificationSettings.of(self.row)
 
 
 @strawberry.input

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 import models
+from domain.access_log import healthspace_audit_log
+from permissions.errors import BadUserInput
+from permissions.guards import found
+from permissions.roles import Permission
+from permissions.scopes import parse_id
 from schema.enums import AuditOutcome
-from schema.healthspaces import Healthspace
 from schema.members import Member, visible_member
+from schema.pagination import Page, paginate
 from schema.types import Info
+
+if TYPE_CHECKING:
+    from schema.healthspaces import Healthspace
 
 
 @strawberry.type
@@ -37,9 +47,60 @@ class AuditEvent:
     async def actor(self, info: Info) -> Member | None:
         return await visible_member(info, self.row.actor_member_id)
 
+    @strawberry.field(description="The client whose record this line is about.")
+    async def client(self, info: Info) -> Member | None:
+        return await visible_member(info, self.row.client_member_id)
+
+    @strawberry.field(description="Where the request came from; for VIEW_AUDIT_LOG only.")
+    async def ip_address(self, info: Info) -> str | None:
+        if self.row.healthspace_id is None:
+            return None
+        allowed = await info.context.viewer.permissions_in(self.row.healthspace_id)
+        return self.row.ip_address if Permission.VIEW_AUDIT_LOG in allowed else None
+
     @strawberry.field
-    async def healthspace(self, info: Info) -> Healthspace | None:
+    async def healthspace(
+        self, info: Info
+    ) -> Annotated[Healthspace, strawberry.lazy("schema.healthspaces")] | None:
+        from schema.healthspaces import Healthspace
+
         if self.row.healthspace_id is None:
             return None
         row = await info.context.loaders.healthspace.load(self.row.healthspace_id)
         return Healthspace.from_row(row) if row else None
+
+
+def _optional_id(value: strawberry.ID | None, name: str) -> uuid.UUID | None:
+    if value is None:
+        return None
+    parsed = parse_id(value)
+    if parsed is None:
+        raise BadUserInput(f"`{name}` is not an id.")
+    return parsed
+
+
+async def audit_log_page(
+    info: Info,
+    client_id: strawberry.ID | None,
+    member_id: strawberry.ID | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    first: int | None,
+    after: str | None,
+) -> Page[AuditEvent]:
+    """Healthspace.auditLog: one page of the audit log (the guard checked VIEW_AUDIT_LOG and
+    handed over the member). A malformed id or a period ending before it starts is
+    BAD_USER_INPUT."""
+    if since is not None and until is not None and until < since:
+        raise BadUserInput("`to` lies before `from`.")
+    actor = found(info).member
+    assert actor is not None
+    query = await healthspace_audit_log(
+        info.context.viewer,
+        actor,
+        client_id=_optional_id(client_id, "clientId"),
+        member_id=_optional_id(member_id, "memberId"),
+        since=since,
+        until=until,
+    )
+    return await paginate(query, first, after, AuditEvent.from_row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,3 +24,6 @@ class Context:
     loaders: Loaders = field(default_factory=Loaders)
     # What each field's guards found, by field path (see permissions.guards.found).
     guarded: dict[str, Any] = field(default_factory=dict)
+    # Access-log writes of record sections read in this request; the response waits for them
+    # (see schema.records.AccessLogWritten).
+    audit_writes: list[Awaitable[None]] = field(default_factory=list)

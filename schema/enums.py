@@ -15,3 +15,8 @@ MemberStatus = strawberry.enum(models.MemberStatus, name="MemberStatus")
 InvitationStatus = strawberry.enum(models.InvitationStatus, name="InvitationStatus")
 JoinRequestStatus = strawberry.enum(models.JoinRequestStatus, name="JoinRequestStatus")
 AuditOutcome = strawberry.enum(models.AuditOutcome, name="AuditOutcome")
+AssignmentStatus = strawberry.enum(
+    models.AssignmentStatus, description="PLANNED -> IN_PROGRESS -> SUBMITTED -> REVIEWED."
+)
+RecordSection = strawberry.enum(models.RecordSection)
+ApiTokenScope = strawberry.enum(models.ApiTokenScope)

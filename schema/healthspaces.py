@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 
@@ -12,6 +13,7 @@ from domain.member_lists import MemberFilter
 from permissions.guards import HasPermission, IsStaff, found, guard
 from permissions.roles import Permission
 from permissions.scopes import parent_healthspace
+from schema.audit import AuditEvent, audit_log_page
 from schema.connections import my_clients_page
 from schema.deferred_pages import deferred_page
 from schema.enums import InvitationStatus, JoinRequestStatus, MemberKind, MemberStatus
@@ -158,6 +160,23 @@ class Healthspace:
     )
     def tasks(self) -> HealthspaceTasks:
         return HealthspaceTasks(healthspace_id=self.row.id)
+
+    @strawberry.field(
+        description="The Healthspace's audit log, newest first, by client (whose record), by "
+        "member (who acted) and by period. Needs VIEW_AUDIT_LOG; reading it is itself audited.",
+        extensions=[guard(HasPermission(Permission.VIEW_AUDIT_LOG, scope=parent_healthspace()))],
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        client_id: strawberry.ID | None = None,
+        member_id: strawberry.ID | None = None,
+        from_: Annotated[dt.datetime | None, strawberry.argument(name="from")] = None,
+        to: dt.datetime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Page[AuditEvent]:
+        return await audit_log_page(info, client_id, member_id, from_, to, first, after)
 
 
 @strawberry.input

@@ -45,6 +45,9 @@ BY_NAME: Mapping[str, int | None] = {
     "after": MAX_TOKEN_LENGTH,
     "password": MAX_PASSWORD_LENGTH,
     "roster": None,
+    # A note's length is a rule of the record (domain/records.py), whose refusal is audited
+    # (issue 11): it must reach the resolver.
+    "body": None,
 }
 
 

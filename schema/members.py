@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 import models
+from permissions.guards import found
 from permissions.objects import sees_member
+from permissions.record_guards import OpensClientRecord, record_guard, this_member
 from permissions.viewer import member_permissions
 from schema.enums import MemberKind, MemberStatus, Permission, Role
 from schema.errors import UserError
@@ -18,6 +20,7 @@ from schema.types import Info
 if TYPE_CHECKING:
     from schema.connections import Connection
     from schema.healthspaces import Healthspace
+    from schema.records import Record
 
 
 @strawberry.type
@@ -103,6 +106,19 @@ class Member(PersonFields):
             (self.row, mine) if self.row.kind == models.MemberKind.CLIENT else (mine, self.row)
         )
         return await info.context.loaders.connected_pair.load(f"{client.id}:{staff.id}")
+
+    @strawberry.field(
+        description="This client's record, when the viewer may open it (see Query.record); "
+        "null otherwise.",
+        extensions=[record_guard(OpensClientRecord(this_member()))],
+    )
+    async def record(
+        self, info: Info
+    ) -> Annotated[Record, strawberry.lazy("schema.records")] | None:
+        from schema.records import Record
+
+        access = found(info).target
+        return Record.of(access) if access else None
 
 
 async def visible_member(info: Info, member_id: object) -> Member | None:

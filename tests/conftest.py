@@ -15,9 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+from emptying import empty_all_tables
 from smtp_sink import smtp_sink  # noqa: F401
 from tortoise.connection import get_connection
-from tortoise.contrib.test import truncate_all_models
 
 import models
 from domain.members import add_member
@@ -62,7 +62,7 @@ async def database() -> AsyncIterator[str]:
 @pytest.fixture
 async def db(database: str) -> AsyncIterator[str]:
     yield database
-    await truncate_all_models()
+    await empty_all_tables()
 
 
 @pytest.fixture

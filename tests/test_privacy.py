@@ -870,9 +870,12 @@ def test_no_field_of_the_schema_can_read_a_hash_a_password_or_a_stored_token() -
     }
 
     assert not [f for f in fields if "hash" in f[1].lower() or "password" in f[1].lower()]
-    # The only tokens handed out are a new session's, to the person who just signed in.
+    # The only tokens handed out are a new session's, to the person who just signed in, and
+    # a new integration token, once, to the administrator who made it (apiToken: its name).
     assert sorted(".".join(f) for f in fields if "token" in f[1].lower()) == [
         "AcceptInvitationPayload.token",
+        "ApiTokenPayload.apiToken",
+        "ApiTokenPayload.token",
         "SignInPayload.token",
     ]
 

@@ -4,7 +4,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0004_rate_limits')]
+    dependencies = [('models', '0005_client_record')]
 
     initial = False
 
