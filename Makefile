@@ -51,6 +51,7 @@ test-postgres: setup
 
 bench: setup
 	$(PY) -m bench.roster
+	$(PY) -m bench.reads $(BENCH_FLAGS)
 
 schema: setup
 	$(PY) server.py export-schema
