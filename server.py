@@ -39,6 +39,7 @@ from permissions.sessions import bearer_token, session_for_token
 from permissions.viewer import Viewer
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES
 from schema.context import Context
+from schema.extensions import read_path_extensions
 from schema.loaders import Loaders
 from schema.settings import Settings
 
@@ -187,6 +188,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
         FreshViewerPerOperation,
         lambda: MaskErrors(should_mask_error=_should_mask),
+        *read_path_extensions(),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

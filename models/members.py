@@ -38,3 +38,5 @@ class Member(Model):
     class Meta:
         table = "member"
         unique_together = (("account", "healthspace"),)
+        # Member lists and counts of one Healthspace, by kind and status.
+        indexes = (("healthspace_id", "kind", "status"),)
