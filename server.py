@@ -39,7 +39,7 @@ from permissions.sessions import bearer_token, session_for_token
 from permissions.viewer import Viewer
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES
 from schema.context import Context
-from schema.extensions import read_path_extensions
+from schema.extensions import freeze_startup_heap, read_path_extensions
 from schema.loaders import Loaders
 from schema.settings import Settings
 
@@ -249,6 +249,7 @@ def create_app(environment: Environment, *, lifespan_tasks: bool = True) -> Star
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(environment.database_url)):
+            freeze_startup_heap()
             tasks = background_tasks(environment) if lifespan_tasks else []
             try:
                 yield
