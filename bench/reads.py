@@ -415,7 +415,7 @@ def run_database(kind: str, plan: Plan) -> DatabaseResult:
 HEADER = (
     "| db | data | query | conns | Carespace req/s | p50 / p95 / p99 ms | CPU ms/req "
     "| SQL/req | baseline req/s | p50 / p95 / p99 ms | CPU ms/req | SQL/req "
-    "| ratio (min-max) |"
+    "| ratio (min-max) | CPU ratio |"
 )
 
 
@@ -428,7 +428,8 @@ def line_of(row: Row, result: DatabaseResult) -> str:
         f"| {mine.cpu_ms:.2f} | {statements[0]:g} "
         f"| {theirs.rps:.0f} | {theirs.p50_ms:.1f} / {theirs.p95_ms:.1f} / {theirs.p99_ms:.1f} "
         f"| {theirs.cpu_ms:.2f} | {statements[1]:g} "
-        f"| {row.ratio:.2f}x ({row.ratio_min:.2f}-{row.ratio_max:.2f}) |"
+        f"| {row.ratio:.2f}x ({row.ratio_min:.2f}-{row.ratio_max:.2f}) "
+        f"| {theirs.cpu_ms / mine.cpu_ms if mine.cpu_ms else 0:.2f}x |"
     )
 
 
@@ -481,17 +482,27 @@ def checks(result: DatabaseResult, plan: Plan) -> list[tuple[str, str, bool]]:
     return found
 
 
-def write_report(results: list[DatabaseResult], plan: Plan, label: str) -> bool:
+def write_report(
+    results: list[DatabaseResult], plan: Plan, label: str, source: str | None = None
+) -> bool:
     RESULTS.mkdir(exist_ok=True)
     stem = "reads" if not label else f"reads-{label}"
+    now = time.strftime("%Y-%m-%d %H:%M")
+    opening = (
+        f"Figures of {source}, table written again on {now}; "
+        if source
+        else f"`python -m bench.reads` on {now}, {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f} at the end; "
+    )
     lines = [
         f"# Read benchmark{f' ({label})' if label else ''}",
         "",
-        f"`python -m bench.reads` on {time.strftime('%Y-%m-%d %H:%M')}, "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; "
-        f"{plan.rounds} rounds of {plan.seconds:g} s per server (x1), {plan.large_rounds} "
+        opening
+        + f"{plan.rounds} rounds of {plan.seconds:g} s per server (x1), {plan.large_rounds} "
         f"at x{plan.large_scale:g}. Ratio: Carespace req/s / baseline req/s, median of the "
-        "rounds (min-max). CPU: server process utime+stime per request.",
+        "rounds (min-max). CPU: server process utime+stime per request. CPU ratio: baseline "
+        "CPU per request / Carespace CPU per request, the figure a busy machine disturbs least "
+        "(the load generator shares the 2 cores with both servers and everything else).",
         "",
         HEADER,
         "|" + "---|" * (HEADER.count("|") - 1),
@@ -575,8 +586,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one short round, larger set x2")
     parser.add_argument("--label", default="", help="suffix for the result files")
     parser.add_argument("--json-out", help=argparse.SUPPRESS)
+    parser.add_argument("--report-from", help="write the report again from a results .json")
     args = parser.parse_args(argv)
     plan = Plan.of(args.quick)
+    if args.report_from:
+        saved = json.loads(Path(args.report_from).read_text())
+        results = [_result_from(data) for data in saved]
+        return 0 if write_report(results, plan, args.label, args.report_from) else 1
     if args.database == "both":
         # One process per database: Tortoise keeps per-dialect state in its model classes.
         results = []
