@@ -63,9 +63,11 @@ test-postgres: setup assets
 		echo "== PostgreSQL unreachable at $(CARESPACE_TEST_DATABASE_URL): skipped (CI=true makes it required)"; \
 	fi
 
+# Both benchmarks run even when the first misses a target; the exit status says if any did.
+# BENCH_FLAGS=--quick for a short read benchmark while developing.
 bench: setup
-	$(PY) -m bench.roster
-	$(PY) -m bench.records
+	$(PY) -m bench.roster; roster=$$?; $(PY) -m bench.records; records=$$?; \
+	$(PY) -m bench.reads $(BENCH_FLAGS); reads=$$?; exit $$(( roster || records || reads ))
 
 schema: setup
 	$(PY) server.py export-schema

@@ -26,6 +26,7 @@ from resolvers.operations import CountRequests, Health, MeasureOperations, Metri
 from resolvers.operations import routes as operation_routes
 from schema.errors_masking import MaskUnexpectedErrors
 from schema.exposure import HideSuggestions
+from schema.extensions import read_path_extensions
 from schema.input_limits import BoundedInputs
 from schema.limits import EnforceQueryLimits
 from schema.records import AccessLogWritten
@@ -60,6 +61,7 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawber
         BoundedInputs,
         lambda: MaskUnexpectedErrors(should_mask_error=should_mask),
         AccessLogWritten,
+        *read_path_extensions(),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

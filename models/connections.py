@@ -37,3 +37,7 @@ class Connection(Model):
 
     class Meta:
         table = "connection"
+        # "My clients" reads one clinician's connections, a member's connections are read by
+        # either side, and "clients without connection" reads one Healthspace's: each list has
+        # its index, so it costs what it returns, not the size of the Healthspace.
+        indexes = (("staff_id", "current_key"), ("client_id", "current_key"), ("healthspace_id",))

@@ -79,3 +79,5 @@ class Invitation(Model):
 
     class Meta:
         table = "invitation"
+        # Open and expiring invitations of one Healthspace (the task counts and lists).
+        indexes = (("healthspace_id", "status", "expires_at"),)

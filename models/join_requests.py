@@ -38,3 +38,5 @@ class JoinRequest(Model):
 
     class Meta:
         table = "join_request"
+        # Pending requests of one Healthspace, oldest first.
+        indexes = (("healthspace_id", "status", "created_at"),)

@@ -44,3 +44,5 @@ class Member(SearchColumn, Model):
         table = "member"
         manager = SearchManager()
         unique_together = (("account", "healthspace"),)
+        # Member lists and counts of one Healthspace, by kind and status.
+        indexes = (("healthspace_id", "kind", "status"),)

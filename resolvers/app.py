@@ -33,6 +33,7 @@ from resolvers.middleware.graphql_response import GraphQLResponseMedia
 from resolvers.pages.explorer import asset, assets_installed, explorer_page
 from resolvers.pages.mail_links import PAGES, mail_link_page
 from schema.context import Context
+from schema.extensions import freeze_startup_heap
 from schema.loaders import Loaders
 from schema.settings import Environment, Settings
 
@@ -123,6 +124,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(environment.database_url)):
+            freeze_startup_heap()
             tasks = background_tasks(environment) if lifespan_tasks else []
             if watch_tasks is not None:
                 watch_tasks(tasks)

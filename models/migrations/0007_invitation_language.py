@@ -4,7 +4,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_client_record')]
+    dependencies = [('models', '0006_read_indexes')]
 
     initial = False
 
