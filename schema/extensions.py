@@ -16,17 +16,34 @@ structures). Measured with bench/profile_reads.py, that was about half of S1's a
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension
 
 # Distinct document texts kept; a front end uses a few dozen.
 DOCUMENTS_CACHED = 512
 
 
+class ParsedDocuments(ParserCache):
+    """strawberry's ParserCache for documents that parse. One that does not (a syntax error,
+    over the token limit) is left to strawberry's own parsing step, which answers it as a
+    request error like any other; ParserCache would raise it out of the extension instead."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            pass
+        yield
+
+
 def read_path_extensions() -> list[Callable[[], SchemaExtension]]:
     """Factories for the caching extensions, to append to the schema's extensions."""
-    return [lambda: ParserCache(maxsize=DOCUMENTS_CACHED)]
+    return [lambda: ParsedDocuments(maxsize=DOCUMENTS_CACHED)]
 
 
 def freeze_startup_heap() -> None:
