@@ -104,7 +104,7 @@ async def seed_demo(settings: Settings, password: str | None) -> int:
         for client_email in ("client1@example.com", "client2@example.com"):
             client = members[client_email]
             await models.Connection.get_or_create(
-                current_key=f"{client.id}:{clinician.id}",
+                current_key=models.connection_key(client.id, clinician.id),
                 defaults={
                     "healthspace_id": healthspace.id,
                     "client_id": client.id,
