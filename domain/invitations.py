@@ -47,8 +47,14 @@ class Links(Protocol):
 def language_when_invited(invitee: models.Account | None, inviter: models.Account | None) -> str:
     """The language kept on a new invitation: the invitee's account's, else the inviter's (a
     Dutch clinician's invitee gets Dutch), else English (the command line)."""
-    if invitee is not None:
-        return str(invitee.language)
+    return kept_language(str(invitee.language) if invitee is not None else None, inviter)
+
+
+def kept_language(invitee_language: str | None, inviter: models.Account | None) -> str:
+    """`language_when_invited` given only the invitee's account language (None: no account),
+    for callers that read accounts as rows (the roster)."""
+    if invitee_language is not None:
+        return invitee_language
     return str(inviter.language) if inviter is not None else DEFAULT_LANGUAGE
 
 
