@@ -102,11 +102,11 @@ async def measure() -> dict[str, Trace]:
     try:
         from domain.members import add_member
     except ImportError:
-        from resolvers.members import add_member  # type: ignore[no-redef]
+        from resolvers.members import add_member  # type: ignore[attr-defined,no-redef]
     try:
         from schema.settings import Environment
     except ImportError:
-        from server import Environment  # type: ignore[no-redef,attr-defined]
+        from server import Environment
 
     url = "sqlite://:memory:"
     await open_database(url)
