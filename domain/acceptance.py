@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 import models
 from domain import rate_limits as limits
 from domain.accounts import require_password
-from domain.connections import ConnectionMail, connect, is_active_clinician
+from domain.connections import ConnectionMail, connect
 from domain.errors import DomainError, ErrorCode
 from domain.invitation_status import effective_status, leave_pending
 from domain.invitations import check_inviter_still_allowed, inviter_names
@@ -23,6 +23,7 @@ from domain.members import add_member
 from domain.validation import MAX_NAME_LENGTH, checked_date_of_birth, require_text
 from permissions.audit import record_event
 from permissions.passwords import hash_password, verify_password
+from permissions.roles import is_active_clinician
 from permissions.scopes import parse_id
 from permissions.tokens import hash_token
 from permissions.viewer import Viewer
@@ -284,9 +285,9 @@ async def _connect_named_clinicians(
         ).select_related("account")
     }
     current = set(
-        await models.Connection.filter(
-            client_id=client.id, staff_id__in=ids, current_key__not_isnull=True
-        ).values_list("staff_id", flat=True)
+        await models.current_connections(client_id=client.id, staff_id__in=ids).values_list(
+            "staff_id", flat=True
+        )
     )
     inviter_id = row.invited_by_id  # type: ignore[attr-defined]
     inviter = (

@@ -83,9 +83,7 @@ def _for_list(rejected: DomainError, member: models.Member, index: int) -> Domai
 async def current_of(member: models.Member) -> list[models.Connection]:
     """The member's current connections on the side of their kind, oldest first."""
     side = "client_id" if member.kind == models.MemberKind.CLIENT else "staff_id"
-    return await models.Connection.filter(
-        **{side: member.id}, current_key__not_isnull=True
-    ).order_by("created_at", "id")
+    return await models.current_connections(**{side: member.id}).order_by("created_at", "id")
 
 
 async def add_connection(

@@ -18,38 +18,24 @@ from domain.errors import DomainError, ErrorCode
 from domain.people import member_name
 from mailer import messages, outbox
 from mailer.messages import Message
+from models import current_connection
 from permissions.audit import record_event
-from permissions.roles import Role
+from permissions.roles import is_clinician
 from permissions.viewer import Viewer
 
 # One "Save" of the connections dialog; far more than any real list, small enough to stay cheap.
 MAX_CONNECTIONS_PER_CHANGE = 1000
 
 
-def is_clinician(member: models.Member) -> bool:
-    """A staff member holding the CLINICIAN role (whatever their status)."""
-    return member.kind == models.MemberKind.STAFF and Role.CLINICIAN.value in member.roles
-
-
-def is_active_clinician(member: models.Member) -> bool:
-    """An active staff member with the CLINICIAN role: who can be connected to a client."""
-    return is_clinician(member) and member.status == models.MemberStatus.ACTIVE
-
-
-def current_connection(client_id: uuid.UUID, staff_id: uuid.UUID) -> QuerySet[models.Connection]:
-    """The current connection between this client and this staff member (at most one row)."""
-    return models.Connection.filter(current_key=models.connection_key(client_id, staff_id))
-
-
 def current_connections_of_staff(staff_id: uuid.UUID) -> QuerySet[models.Connection]:
     """The staff member's current connections."""
-    return models.Connection.filter(staff_id=staff_id, current_key__not_isnull=True)
+    return models.current_connections(staff_id=staff_id)
 
 
 def current_connections_of(member_ids: list[uuid.UUID]) -> QuerySet[models.Connection]:
     """The current connections of these members, on either side, oldest first."""
-    return models.Connection.filter(
-        Q(client_id__in=member_ids) | Q(staff_id__in=member_ids), current_key__not_isnull=True
+    return models.current_connections(
+        Q(client_id__in=member_ids) | Q(staff_id__in=member_ids)
     ).order_by("created_at")
 
 

@@ -18,7 +18,13 @@ from domain.invitation_status import pending_key, status_filter
 from domain.people import display_name
 from mailer import messages
 from mailer.messages import Message
-from permissions.roles import INVITE_PERMISSION, Permission, Role, invitation_kinds
+from permissions.roles import (
+    INVITE_PERMISSION,
+    Permission,
+    Role,
+    invitation_kinds,
+    is_clinician,
+)
 from permissions.scopes import parse_id
 from permissions.tokens import hash_token, new_token
 from permissions.viewer import member_permissions
@@ -41,8 +47,14 @@ class Links(Protocol):
 def language_when_invited(invitee: models.Account | None, inviter: models.Account | None) -> str:
     """The language kept on a new invitation: the invitee's account's, else the inviter's (a
     Dutch clinician's invitee gets Dutch), else English (the command line)."""
-    if invitee is not None:
-        return str(invitee.language)
+    return kept_language(str(invitee.language) if invitee is not None else None, inviter)
+
+
+def kept_language(invitee_language: str | None, inviter: models.Account | None) -> str:
+    """`language_when_invited` given only the invitee's account language (None: no account),
+    for callers that read accounts as rows (the roster)."""
+    if invitee_language is not None:
+        return invitee_language
     return str(inviter.language) if inviter is not None else DEFAULT_LANGUAGE
 
 
@@ -281,7 +293,7 @@ async def clinicians_to_connect(
     MANAGE_CONNECTIONS. Raises NOT_FOUND, FORBIDDEN, NOT_A_CLINICIAN or MEMBER_DEACTIVATED
     (field connectTo)."""
     if requested is None:
-        return [inviter.id] if Role.CLINICIAN.value in inviter.roles else []
+        return [inviter.id] if is_clinician(inviter) else []
     ids: list[uuid.UUID] = []
     for value in requested:
         member_id = parse_id(value)
@@ -312,7 +324,7 @@ async def clinicians_to_connect(
             raise DomainError(
                 ErrorCode.NOT_FOUND, f"No staff member {member_id} here.", ["connectTo"]
             )
-        if staff.kind != models.MemberKind.STAFF or Role.CLINICIAN.value not in staff.roles:
+        if not is_clinician(staff):
             raise DomainError(
                 ErrorCode.NOT_A_CLINICIAN,
                 "Clients are connected to staff members with the clinician role only.",

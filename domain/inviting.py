@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -112,6 +113,35 @@ async def expire_overdue(viewer: Viewer | None, key: str, now: datetime) -> None
     )
 
 
+async def _invite(
+    viewer: Viewer,
+    inviter: models.Member,
+    invitee: Invitee,
+    kind: models.MemberKind,
+    links: Links,
+    now: datetime,
+    **specific: Any,
+) -> models.Invitation:
+    """What inviting a client and a staff member share: refuse members, build the invitation
+    (`specific`: the kind's own `new_invitation` fields) in the invitee's language, send it."""
+    healthspace_id: uuid.UUID = inviter.healthspace_id  # type: ignore[attr-defined]
+    account = await _refuse_members(healthspace_id, invitee.email)
+    healthspace = await models.Healthspace.get(id=healthspace_id)
+    invitation, token = new_invitation(
+        healthspace=healthspace,
+        kind=kind,
+        email=invitee.email,
+        first_name=invitee.first_name,
+        last_name=invitee.last_name,
+        note=invitee.note or "",
+        invited_by=inviter,
+        language=language_when_invited(account, viewer.account),
+        now=now,
+        **specific,
+    )
+    return await _send_new(viewer, inviter, invitation, token, healthspace, account, links, now)
+
+
 async def _send_new(
     viewer: Viewer,
     inviter: models.Member,
@@ -165,24 +195,17 @@ async def invite_client(
     )
     date_of_birth = checked_date_of_birth(details.date_of_birth, now.date())
     connect_to = await clinicians_to_connect(inviter, details.connect_to)
-    healthspace_id: uuid.UUID = inviter.healthspace_id  # type: ignore[attr-defined]
-    account = await _refuse_members(healthspace_id, checked.email)
-    healthspace = await models.Healthspace.get(id=healthspace_id)
-    invitation, token = new_invitation(
-        healthspace=healthspace,
-        kind=models.MemberKind.CLIENT,
-        email=checked.email,
-        first_name=checked.first_name,
-        last_name=checked.last_name,
-        note=checked.note or "",
+    return await _invite(
+        viewer,
+        inviter,
+        checked,
+        models.MemberKind.CLIENT,
+        links,
+        now,
         connect_to=connect_to,
         identification_number=identification_number or None,
         date_of_birth=date_of_birth,
-        invited_by=inviter,
-        language=language_when_invited(account, viewer.account),
-        now=now,
     )
-    return await _send_new(viewer, inviter, invitation, token, healthspace, account, links, now)
 
 
 async def invite_staff(
@@ -201,23 +224,16 @@ async def invite_staff(
     checked_roles = check_roles(models.MemberKind.STAFF, roles)
     granted = check_grants(checked_roles, permissions)
     check_staff_offer(inviter, checked_roles, granted)
-    healthspace_id: uuid.UUID = inviter.healthspace_id  # type: ignore[attr-defined]
-    account = await _refuse_members(healthspace_id, checked.email)
-    healthspace = await models.Healthspace.get(id=healthspace_id)
-    invitation, token = new_invitation(
-        healthspace=healthspace,
-        kind=models.MemberKind.STAFF,
-        email=checked.email,
-        first_name=checked.first_name,
-        last_name=checked.last_name,
-        note=checked.note or "",
+    return await _invite(
+        viewer,
+        inviter,
+        checked,
+        models.MemberKind.STAFF,
+        links,
+        now,
         roles=checked_roles,
         granted_permissions=granted,
-        invited_by=inviter,
-        language=language_when_invited(account, viewer.account),
-        now=now,
     )
-    return await _send_new(viewer, inviter, invitation, token, healthspace, account, links, now)
 
 
 def _refuse_unless_pending(row: models.Invitation, now: datetime) -> None:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -21,7 +22,7 @@ import models
 from domain.errors import DomainError, ErrorCode
 from permissions.audit import audit_event, record_event, record_events
 from permissions.objects import RecordAccess, RecordRole
-from permissions.roles import Role
+from permissions.roles import is_active_clinician
 from permissions.scopes import parse_id
 from permissions.viewer import Viewer
 
@@ -135,11 +136,10 @@ async def connected_clinicians(access: RecordAccess) -> list[models.Member]:
     """The active clinicians with a current connection to the client, by surname (with
     account)."""
     rows = await models.Member.filter(
-        staff_connections__client_id=access.client.id,
-        staff_connections__current_key__not_isnull=True,
+        id__in=Subquery(models.current_connections(client_id=access.client.id).values("staff_id")),
         status=models.MemberStatus.ACTIVE,
     ).select_related("account")
-    clinicians = [row for row in rows if Role.CLINICIAN.value in row.roles]
+    clinicians = [row for row in rows if is_active_clinician(row)]
     return sorted(clinicians, key=lambda m: (m.account.last_name.lower(), m.account.first_name))
 
 

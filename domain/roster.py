@@ -30,7 +30,7 @@ from domain.roster_invitations import RosterInvitations
 from domain.roster_lines import MAX_ROSTER_LINES, RosterLine, RosterTooLong, parse_roster
 from domain.validation import MAX_NOTE_LENGTH, require_text, storable_text
 from permissions.audit import audit_event, record_events
-from permissions.roles import Role
+from permissions.roles import is_clinician
 from permissions.viewer import Viewer
 
 log = logging.getLogger("carespace.roster")
@@ -256,7 +256,7 @@ class _Run:
         """Clinicians whose clients count as ALREADY_CONNECTED: the chosen ones, and the
         inviting clinician even when unticked."""
         chosen = set(self.clinicians)
-        if Role.CLINICIAN.value in self.inviter.roles:
+        if is_clinician(self.inviter):
             chosen.add(self.inviter.id)
         return chosen
 
@@ -330,10 +330,8 @@ async def _look_up(
     clients = [row["id"] for row in members.values() if row["kind"] == models.MemberKind.CLIENT]
     connected = (
         set(
-            await models.Connection.filter(
-                current_key__not_isnull=True,
-                client_id__in=clients,
-                staff_id__in=list(clinician_ids),
+            await models.current_connections(
+                client_id__in=clients, staff_id__in=list(clinician_ids)
             ).values_list("client_id", flat=True)
         )
         if clients and clinician_ids

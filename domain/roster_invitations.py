@@ -16,7 +16,7 @@ from domain.invitation_status import pending_key
 from domain.invitations import (
     Links,
     invitation_message,
-    language_when_invited,
+    kept_language,
     mail_language,
     new_invitation,
 )
@@ -79,15 +79,10 @@ class RosterInvitations:
         row (language, names) when they have one. Returns the new invitation's id."""
         first_name = line.first_name or (account["first_name"] if account else "")
         last_name = line.last_name or (account["last_name"] if account else "")
-        language = (
-            str(account["language"])
-            if account
-            else language_when_invited(None, self.viewer.account)
-        )
+        account_language = str(account["language"]) if account else None
+        language = kept_language(account_language, self.viewer.account)
         invitation, token = self._new(line.email, first_name, last_name, note, language)
-        mail = self._mail(
-            invitation, token, mail_language(invitation, account["language"] if account else None)
-        )
+        mail = self._mail(invitation, token, mail_language(invitation, account_language))
         self.made.append(invitation)  # only now: the two lists stay in step
         self.mails.append(mail)
         return invitation.id

@@ -29,3 +29,10 @@ async def enqueue_many(messages: Sequence[Message]) -> None:
     """One bulk insert for many messages (roster invitations)."""
     now = datetime.now(UTC)
     await models.OutboxMessage.bulk_create([outbox_row(message, now) for message in messages], 500)
+
+
+async def backlog() -> tuple[int, int]:
+    """(pending, failed): how many mails wait in the outbox and how many gave up (/metrics)."""
+    pending = await models.OutboxMessage.filter(status=models.OutboxStatus.PENDING).count()
+    failed = await models.OutboxMessage.filter(status=models.OutboxStatus.FAILED).count()
+    return pending, failed

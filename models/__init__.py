@@ -3,7 +3,12 @@
 from models.accounts import Account, EmailToken, Session, TokenPurpose
 from models.audit import AuditEvent, AuditOutcome
 from models.config import MODEL_MODULES, tortoise_config
-from models.connections import Connection, connection_key
+from models.connections import (
+    Connection,
+    connection_key,
+    current_connection,
+    current_connections,
+)
 from models.healthspaces import Healthspace
 from models.invitations import Invitation, InvitationStatus, RosterBatch
 from models.join_requests import JoinRequest, JoinRequestStatus
@@ -49,5 +54,7 @@ __all__ = [
     "TokenPurpose",
     "VideoCall",
     "connection_key",
+    "current_connection",
+    "current_connections",
     "tortoise_config",
 ]

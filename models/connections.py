@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 
 def connection_key(client_id: object, staff_id: object) -> str:
     """The `current_key` of the current connection between a client and a staff member: the
     one home of its format (the unique index relies on it)."""
     return f"{client_id}:{staff_id}"
+
+
+def current_connection(client_id: object, staff_id: object) -> QuerySet[Connection]:
+    """The current connection between this client and this staff member (at most one row)."""
+    return Connection.filter(current_key=connection_key(client_id, staff_id))
+
+
+def current_connections(*conditions: Any, **filters: Any) -> QuerySet[Connection]:
+    """Connections that are current (not ended), narrowed by Tortoise `conditions`/`filters`:
+    the one home of "current" for queries over many connections."""
+    return Connection.filter(*conditions, current_key__not_isnull=True, **filters)
 
 
 class Connection(Model):

@@ -48,6 +48,16 @@ def found(info: Info) -> Found:
     return result
 
 
+def acting_member(info: Info) -> models.Member:
+    """The acting member that a membership guard (IsMember, IsStaff, HasPermission,
+    MayChangeConnections, MayHandleInvitation) found and handed over for this field. Raises
+    RuntimeError on a field whose guards hand over no member: a wiring mistake, not user input."""
+    member = found(info).member
+    if member is None:
+        raise RuntimeError(f"{info.field_name}: its guard hands over no acting member")
+    return member
+
+
 async def _audit_refusal(info: Info, member: models.Member, **details: str) -> None:
     await record_event(
         info.context.viewer,

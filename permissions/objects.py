@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 import models
-from permissions.roles import Role
+from permissions.roles import is_clinician
 from permissions.viewer import Viewer
 
 
@@ -41,7 +41,7 @@ async def can_see_member(viewer: Viewer, member: models.Member) -> bool:
     connected = (
         mine.kind == models.MemberKind.CLIENT
         and member.kind == models.MemberKind.STAFF
-        and await models.Connection.exists(current_key=models.connection_key(mine.id, member.id))
+        and await models.current_connection(mine.id, member.id).exists()
     )
     return sees_member(mine, member, connected)
 
@@ -125,10 +125,6 @@ async def record_access(
         return None
     if mine.id == client.id:
         return RecordAccess(client, RecordRole.CLIENT, mine)
-    if (
-        mine.kind == models.MemberKind.STAFF
-        and Role.CLINICIAN.value in mine.roles
-        and await models.Connection.exists(current_key=f"{client.id}:{mine.id}")
-    ):
+    if is_clinician(mine) and await models.current_connection(client.id, mine.id).exists():
         return RecordAccess(client, RecordRole.STAFF, mine)
     return None

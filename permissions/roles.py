@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from enum import StrEnum
 
+import models
+
 
 class Role(StrEnum):
     ADMINISTRATOR = "ADMINISTRATOR"
@@ -80,3 +82,14 @@ def permissions_of(roles: Iterable[str], granted: Iterable[str]) -> frozenset[Pe
         if GRANTABLE.get(permission) in role_set:
             result.add(permission)
     return frozenset(result)
+
+
+def is_clinician(member: models.Member) -> bool:
+    """A staff member holding the CLINICIAN role (whatever their status): the one home of
+    "a clinician" (DESIGN.md §2)."""
+    return member.kind == models.MemberKind.STAFF and Role.CLINICIAN.value in member.roles
+
+
+def is_active_clinician(member: models.Member) -> bool:
+    """An active staff member with the CLINICIAN role: who can be connected to a client."""
+    return is_clinician(member) and member.status == models.MemberStatus.ACTIVE

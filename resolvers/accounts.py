@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import strawberry
 from tortoise.transactions import in_transaction
 
 import models
 from domain import accounts
+from domain.sessions import end_session, open_session
 from permissions.audit import record_event
 from permissions.guards import IsAuthenticated, Public, guard
-from permissions.tokens import hash_token, new_token
 from resolvers.mutations import returns_errors
 from schema.accounts import (
     Account,
@@ -34,11 +32,9 @@ async def start_session(context: Context, account: models.Account) -> str:
     as an HttpOnly SameSite cookie for browsers and GraphiQL. The rest of this request is
     answered as the signed-in account."""
     settings = context.settings
-    token = new_token()
-    context.viewer.session = await models.Session.create(
-        account=account,
-        token_hash=hash_token(token),
-        expires_at=datetime.now(UTC) + settings.session_lifetime,
+    context.viewer.session, token = await open_session(
+        account,
+        settings.session_lifetime,
         ip_address=context.viewer.ip_address,
         user_agent=context.viewer.user_agent,
     )
@@ -125,7 +121,7 @@ class Mutation:
         context = info.context
         session = context.viewer.session
         if session is not None:
-            await models.Session.filter(id=session.id).update(revoked_at=datetime.now(UTC))
+            await end_session(session.id)
         response = context.response
         if response is not None and hasattr(response, "delete_cookie"):
             response.delete_cookie(context.settings.session_cookie, path="/")

@@ -5,46 +5,17 @@ from __future__ import annotations
 import secrets
 import string
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from tortoise.transactions import in_transaction
-
-import models
+from domain import provisioning
 from domain.errors import DomainError
-from domain.invitations import (
-    accept_link,
-    invitation_message,
-    language_when_invited,
-    mail_language,
-    new_invitation,
-)
-from domain.members import add_member
-from domain.people import SYSTEM_INVITER
+from domain.invitations import accept_link
+from domain.provisioning import DEMO_HEALTHSPACE, DEMO_PEOPLE
 from domain.roster import RosterOutcome, RosterRun
-from domain.validation import MAX_NAME_LENGTH, normalized_email, require_text
-from mailer import outbox
-from permissions.audit import record_event
 from permissions.passwords import hash_password, password_problem
-from permissions.roles import Permission, Role
+from permissions.roles import Permission
 from schema.settings import Settings
-
-DEMO_HEALTHSPACE = "Demo Practice"
-DEMO_PEOPLE = [
-    (
-        "administrator@example.com",
-        "Ada",
-        "Administrator",
-        models.MemberKind.STAFF,
-        [Role.ADMINISTRATOR],
-    ),
-    ("assistant@example.com", "Assa", "Assistant", models.MemberKind.STAFF, [Role.ASSISTANT]),
-    ("clinician@example.com", "Clara", "Clinician", models.MemberKind.STAFF, [Role.CLINICIAN]),
-    # Clients the README's examples find: `search: "jansen"` and the like.
-    ("client1@example.com", "Chris", "Jansen", models.MemberKind.CLIENT, []),
-    ("client2@example.com", "Casey", "de Vries", models.MemberKind.CLIENT, []),
-]
 
 
 def generated_password() -> str:
@@ -64,53 +35,10 @@ async def seed_demo(settings: Settings, password: str | None) -> int:
         print(f"CARESPACE_DEMO_PASSWORD is too weak: {password_problem(password)}")
         return 2
     chosen = password or generated_password()
-    password_hash = await hash_password(chosen)
-    created: list[str] = []
-    async with in_transaction():
-        healthspace = await models.Healthspace.get_or_none(name=DEMO_HEALTHSPACE)
-        if healthspace is None:
-            healthspace = await models.Healthspace.create(
-                name=DEMO_HEALTHSPACE,
-                description="A practice to try Carespace with.",
-                welcome_text="Welcome to the demo practice.",
-                address="Keizersgracht 1, Amsterdam",
-                opening_hours="Mon-Fri 09:00-17:00",
-                findable=True,
-            )
-        members: dict[str, models.Member] = {}
-        for email, first, last, kind, roles in DEMO_PEOPLE:
-            account, new = await models.Account.get_or_create(
-                email=email,
-                defaults={"first_name": first, "last_name": last, "email_verified": True},
-            )
-            if new or password is not None:
-                account.password_hash = password_hash
-                await account.save(update_fields=["password_hash"])
-                created.append(email)
-            member = await models.Member.get_or_none(
-                account_id=account.id, healthspace_id=healthspace.id
-            )
-            if member is None:
-                grants = (
-                    [Permission.MANAGE_OWN_CONNECTIONS, Permission.INVITE_CLIENTS]
-                    if Role.CLINICIAN in roles
-                    else []
-                )
-                member = await add_member(
-                    account, healthspace.id, kind, roles=roles, granted_permissions=grants
-                )
-            members[email] = member
-        clinician = members["clinician@example.com"]
-        for client_email in ("client1@example.com", "client2@example.com"):
-            client = members[client_email]
-            await models.Connection.get_or_create(
-                current_key=f"{client.id}:{clinician.id}",
-                defaults={
-                    "healthspace_id": healthspace.id,
-                    "client_id": client.id,
-                    "staff_id": clinician.id,
-                },
-            )
+    seeded = await provisioning.seed_demo(
+        await hash_password(chosen), reset_passwords=password is not None
+    )
+    healthspace, created = seeded.healthspace, seeded.password_set
     print(f"Demo Healthspace: {DEMO_HEALTHSPACE} ({healthspace.id})")
     print("Demo sign-ins: " + ", ".join(email for email, *_ in DEMO_PEOPLE))
     if not created:
@@ -130,59 +58,24 @@ async def create_healthspace(settings: Settings, name: str, administrator_email:
     """Create a Healthspace and invite the given person as its first administrator: a staff
     invitation with the ADMINISTRATOR role, mailed and printed. Accepting it creates their account
     when they have none, or adds the membership to the one they have."""
-    email = normalized_email(administrator_email)
-    if email is None:
-        print(f"{administrator_email!r} is not a valid email address.")
-        return 2
     try:
-        name = require_text(name, "name", max_length=MAX_NAME_LENGTH * 2, required=True)
+        made = await provisioning.create_healthspace(name, administrator_email, settings)
     except DomainError as error:
         print(error.problems[0].message)
         return 2
-    now = datetime.now(UTC)
-    account = await models.Account.get_or_none(email=email)
-    async with in_transaction():
-        healthspace = await models.Healthspace.create(name=name)
-        invitation, token = new_invitation(
-            healthspace=healthspace,
-            kind=models.MemberKind.STAFF,
-            email=email,
-            roles=[Role.ADMINISTRATOR],
-            invited_by=None,
-            language=language_when_invited(account, None),
-            now=now,
-        )
-        await invitation.save()
-        await outbox.enqueue(
-            invitation_message(
-                invitation,
-                token,
-                healthspace=healthspace,
-                inviter_name=SYSTEM_INVITER,
-                language=mail_language(invitation, account.language if account else None),
-                links=settings,
-            )
-        )
-        await record_event(
-            None,
-            "INVITATION_CREATED",
-            healthspace_id=healthspace.id,
-            subject_id=invitation.id,
-            details={"kind": invitation.kind, "email": email, "via": "command line"},
-        )
-    print(f"Created Healthspace {healthspace.name!r} ({healthspace.id}).")
-    print(f"{email} is invited as its administrator. Accept link (also mailed):")
-    print(f"  {accept_link(settings, token)}")
+    print(f"Created Healthspace {made.healthspace.name!r} ({made.healthspace.id}).")
+    print(f"{made.email} is invited as its administrator. Accept link (also mailed):")
+    print(f"  {accept_link(settings, made.token)}")
     new_account = ', password: "choose-a-password", firstName: "First", lastName: "Last"'
-    password = "" if account else new_account
+    password = "" if made.has_account else new_account
     print(
         'In GraphiQL: mutation { acceptInvitation(input: {token: "'
-        + token
+        + made.token
         + '"'
         + password
         + "}) { token member { id } errors { code message } } }"
     )
-    if account:
+    if made.has_account:
         print("(That address has an account: sign in first, or add its password to the input.)")
     return 0
 
@@ -223,18 +116,13 @@ async def invite_roster_file(
     except OSError as error:
         print(f"Cannot read {path}: {error.strerror or error}", file=sys.stderr)
         return 2
-    healthspace_uuid = parse_id(healthspace_id)
-    healthspaces = await (
-        models.Healthspace.filter(id=healthspace_uuid)
-        if healthspace_uuid
-        else models.Healthspace.filter(name=healthspace_id)
-    ).limit(2)
+    healthspaces = await provisioning.healthspaces_named(parse_id(healthspace_id), healthspace_id)
     if len(healthspaces) != 1:
         problem = "No Healthspace" if not healthspaces else "More than one Healthspace"
         print(f"{problem} is called {healthspace_id!r}; give its id.", file=sys.stderr)
         return 2
     healthspace = healthspaces[0]
-    inviter = await _roster_inviter(healthspace, inviter_email)
+    inviter = await provisioning.roster_inviter(healthspace, inviter_email)
     if inviter is None:
         who = inviter_email or "an active administrator"
         print(f"{who} is not an active staff member of {healthspace.name}.", file=sys.stderr)
@@ -310,22 +198,6 @@ def _read_roster(path: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:  # a spreadsheet saved on Windows
         return data.decode("cp1252", errors="replace")
-
-
-async def _roster_inviter(
-    healthspace: models.Healthspace, email: str | None
-) -> models.Member | None:
-    staff = models.Member.filter(
-        healthspace_id=healthspace.id,
-        kind=models.MemberKind.STAFF,
-        status=models.MemberStatus.ACTIVE,
-    ).select_related("account")
-    if email is not None:
-        return await staff.filter(account__email=normalized_email(email) or email).first()
-    for member in await staff.order_by("created_at", "id"):
-        if Role.ADMINISTRATOR.value in member.roles:
-            return member
-    return None
 
 
 class ProgressBar:

@@ -12,6 +12,7 @@ from permissions.guards import (
     HasPermission,
     IsAuthenticated,
     IsRequester,
+    acting_member,
     found,
     guard,
 )
@@ -73,12 +74,10 @@ class Mutation:
     )
     @returns_errors(JoinRequestPayload)
     async def approve_join_request(self, info: Info, id: strawberry.ID) -> JoinRequestPayload:
-        guarded = found(info)
-        assert guarded.member is not None  # HasPermission hands over the acting member
-        request: models.JoinRequest = guarded.target
+        request: models.JoinRequest = found(info).target
         row, member = await join_requests.approve(
             info.context.viewer,
-            guarded.member,
+            acting_member(info),
             request,
             link=info.context.settings.link(f"/healthspaces/{request.healthspace_id}"),  # type: ignore[attr-defined]
         )
@@ -95,10 +94,8 @@ class Mutation:
     async def reject_join_request(
         self, info: Info, id: strawberry.ID, reason: str | None = None
     ) -> JoinRequestPayload:
-        guarded = found(info)
-        assert guarded.member is not None  # HasPermission hands over the acting member
         row = await join_requests.reject(
-            info.context.viewer, guarded.member, guarded.target, reason
+            info.context.viewer, acting_member(info), found(info).target, reason
         )
         return JoinRequestPayload(join_request=JoinRequest.from_row(row))
 

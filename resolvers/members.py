@@ -7,7 +7,7 @@ import strawberry
 
 import models
 from domain import members
-from permissions.guards import Found, HasPermission, IsAuthenticated, IsMember, found, guard
+from permissions.guards import HasPermission, IsAuthenticated, IsMember, acting_member, found, guard
 from permissions.roles import Permission
 from permissions.scopes import healthspace_argument, object_of, parse_id
 from resolvers.mutations import returns_errors
@@ -21,9 +21,7 @@ member_scope = object_of(models.Member, "member_id")
 
 def _acting(info: Info) -> tuple[models.Member, models.Member]:
     """The acting member and the member the guard found and checked."""
-    guarded: Found = found(info)
-    assert guarded.member is not None and guarded.target is not None  # HasPermission
-    return guarded.member, guarded.target
+    return acting_member(info), found(info).target
 
 
 def _payload(member: models.Member) -> MemberPayload:
@@ -124,6 +122,4 @@ class Mutation:
     )
     @returns_errors(MemberPayload)
     async def leave_healthspace(self, info: Info, healthspace_id: strawberry.ID) -> MemberPayload:
-        mine = found(info).member
-        assert mine is not None  # IsMember hands over the viewer's membership
-        return _payload(await members.leave(info.context.viewer, mine))
+        return _payload(await members.leave(info.context.viewer, acting_member(info)))

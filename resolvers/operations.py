@@ -33,7 +33,7 @@ from strawberry.extensions import SchemaExtension
 from tortoise.connection import get_connection
 from tortoise.migrations.executor import MigrationExecutor
 
-import models
+from mailer import outbox
 from models.config import tortoise_config
 
 MAX_OPERATION_NAMES = 200
@@ -178,12 +178,9 @@ def routes(health: Health, metrics: Metrics) -> list[Route]:
 
     async def metrics_endpoint(request: Request) -> Response:
         try:
-            metrics.outbox_backlog.set(
-                await models.OutboxMessage.filter(status=models.OutboxStatus.PENDING).count()
-            )
-            metrics.outbox_failed.set(
-                await models.OutboxMessage.filter(status=models.OutboxStatus.FAILED).count()
-            )
+            pending, failed = await outbox.backlog()
+            metrics.outbox_backlog.set(pending)
+            metrics.outbox_failed.set(failed)
         except Exception:  # the database is down: the other metrics still tell something
             pass
         body = generate_latest(metrics.registry) + generate_latest()

@@ -14,7 +14,7 @@ from domain import records as record_rules
 from domain.api_tokens import create_api_token, revoke_api_token
 from domain.errors import DomainError, ErrorCode
 from domain.notifications import update_settings
-from permissions.guards import HasPermission, IsAuthenticated, found, guard
+from permissions.guards import HasPermission, IsAuthenticated, acting_member, found, guard
 from permissions.objects import RecordAccess
 from permissions.record_guards import (
     OpensClientRecord,
@@ -184,8 +184,7 @@ class Mutation:
     )
     @returns_errors(ApiTokenPayload)
     async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> ApiTokenPayload:
-        actor = found(info).member
-        assert actor is not None
+        actor = acting_member(info)
         row, token = await create_api_token(info.context.viewer, actor, input.name, input.scope)
         return ApiTokenPayload(api_token=ApiToken.from_row(row), token=token)
 
@@ -199,7 +198,6 @@ class Mutation:
     )
     @returns_errors(ApiTokenPayload)
     async def revoke_api_token(self, info: Info, id: strawberry.ID) -> ApiTokenPayload:
-        actor = found(info).member
-        assert actor is not None
+        actor = acting_member(info)
         row = await revoke_api_token(info.context.viewer, actor, parse_id(id))
         return ApiTokenPayload(api_token=ApiToken.from_row(row))

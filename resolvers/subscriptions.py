@@ -14,8 +14,8 @@ import strawberry
 
 import models
 from permissions.errors import NotFound, Unauthenticated
-from permissions.guards import IsStaff, guard
-from permissions.scopes import healthspace_argument, parse_id
+from permissions.guards import IsStaff, acting_member, guard
+from permissions.scopes import healthspace_argument
 from resolvers.app import viewer_for
 from schema.loaders import Loaders
 from schema.tasks import HealthspaceTasks, TaskCounts
@@ -48,8 +48,7 @@ class Subscription:
     async def tasks_changed(
         self, info: Info, healthspace_id: strawberry.ID
     ) -> AsyncGenerator[TaskCounts, None]:
-        hid = parse_id(healthspace_id)
-        assert hid is not None  # the guard found the Healthspace
+        hid = acting_member(info).healthspace_id  # type: ignore[attr-defined]
         last: TaskCounts | None = None
         while True:
             counts = await HealthspaceTasks(healthspace_id=hid).counts(info)

@@ -11,7 +11,7 @@ import strawberry
 import models
 from domain.access_log import healthspace_audit_log
 from permissions.errors import BadUserInput
-from permissions.guards import found
+from permissions.guards import acting_member
 from permissions.roles import Permission
 from permissions.scopes import parse_id
 from schema.enums import AuditOutcome
@@ -93,8 +93,7 @@ async def audit_log_page(
     BAD_USER_INPUT."""
     if since is not None and until is not None and until < since:
         raise BadUserInput("`to` lies before `from`.")
-    actor = found(info).member
-    assert actor is not None
+    actor = acting_member(info)
     query = await healthspace_audit_log(
         info.context.viewer,
         actor,
