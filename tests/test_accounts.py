@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from conftest import PASSWORD, PUBLIC_URL, People, Person, data_of, execute
+from conftest import PASSWORD, People, Person, data_of, execute
+from documents import RESET_PASSWORD, SIGN_UP
+from helpers import email_token, link_token, mail_to, sign_up_input
 from smtp_sink import SmtpSink
 
 import models
 from mailer.relay import Relay, backend_for
 from permissions.passwords import PASSWORD_RULE
-from permissions.tokens import hash_token, new_token
+from permissions.tokens import hash_token
 from schema.settings import Settings
 from server import Environment, create_app
-
-SIGN_UP = """
-mutation SignUp($input: SignUpInput!) {
-  signUp(input: $input) {
-    account { id email firstName lastName language emailVerified }
-    errors { field code message }
-  }
-}
-"""
 
 VERIFY_EMAIL = """
 mutation VerifyEmail($token: String!) {
@@ -61,53 +53,11 @@ mutation RequestPasswordReset($email: String!) {
 }
 """
 
-RESET_PASSWORD = """
-mutation ResetPassword($token: String!, $password: String!) {
-  resetPassword(token: $token, password: $password) {
-    account { email emailVerified }
-    errors { field code message }
-  }
-}
-"""
-
 NEW_PASSWORD = "another-horse-77"
-
-
-def sign_up_input(**changes: Any) -> dict[str, Any]:
-    return {
-        "email": "anna.jansen@example.org",
-        "password": PASSWORD,
-        "firstName": "Anna",
-        "lastName": "Jansen",
-    } | changes
-
-
-def link_token(text: str, path: str) -> str:
-    """The token of the first link to `path` in a mail body."""
-    match = re.search(re.escape(f"{PUBLIC_URL}{path}?token=") + r"([A-Za-z0-9_-]+)", text)
-    assert match, f"no {path} link in:\n{text}"
-    return match.group(1)
-
-
-async def mail_to(address: str) -> list[models.OutboxMessage]:
-    return await models.OutboxMessage.filter(to_address=address).order_by("created_at")
 
 
 async def sign_up(anonymous: Person, **changes: Any) -> dict[str, Any]:
     return (await anonymous.data(SIGN_UP, input=sign_up_input(**changes)))["signUp"]
-
-
-async def email_token(
-    account: models.Account, purpose: models.TokenPurpose, *, expires_in: timedelta
-) -> str:
-    token = new_token()
-    await models.EmailToken.create(
-        account=account,
-        purpose=purpose,
-        token_hash=hash_token(token),
-        expires_at=datetime.now(UTC) + expires_in,
-    )
-    return token
 
 
 async def viewer_email(http: httpx.AsyncClient, token: str | None) -> str | None:

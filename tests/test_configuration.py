@@ -7,15 +7,13 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
+from live_server import ROOT
 
 from schema.settings import Settings
 from server import ConfigurationError, Environment, create_app, environment_from
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_defaults_need_no_environment() -> None:

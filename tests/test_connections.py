@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
 
 import pytest
 from conftest import People, Person
-from smtp_sink import ReceivedMessage, SmtpSink
+from helpers import deliver, payload
+from smtp_sink import SmtpSink
 
 import models
-from mailer.relay import Relay, backend_for
-from permissions.roles import Permission, Role
+from permissions.roles import Role
 
 CONNECTION_FIELDS = """
     id createdAt endedAt
@@ -60,32 +59,6 @@ query MemberConnections($id: ID!) {
 """
 
 
-@pytest.fixture
-async def colleague(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(
-        healthspace, Role.CLINICIAN, label="colleague", first_name="Cor", last_name="Colleague"
-    )
-
-
-@pytest.fixture
-async def own_clinician(people: People, healthspace: models.Healthspace) -> Person:
-    """A clinician granted MANAGE_OWN_CONNECTIONS."""
-    return await people.staff(
-        healthspace,
-        Role.CLINICIAN,
-        granted=[Permission.MANAGE_OWN_CONNECTIONS],
-        label="own clinician",
-        first_name="Olga",
-        last_name="Own",
-    )
-
-
-async def deliver(sink: SmtpSink) -> list[ReceivedMessage]:
-    """Push the outbox out to the test SMTP server; return everything it received."""
-    await Relay(backend_for(sink.settings())).deliver_due()
-    return sink.messages
-
-
 async def current_pairs() -> set[tuple[str, str]]:
     rows = await models.Connection.filter(current_key__not_isnull=True).values_list(
         "client_id", "staff_id"
@@ -97,11 +70,6 @@ async def audit_actions() -> list[str]:
     return list(
         await models.AuditEvent.all().order_by("occurred_at").values_list("action", flat=True)
     )
-
-
-def payload(result: dict[str, Any], name: str) -> dict[str, Any]:
-    assert not result.get("errors"), result["errors"]
-    return result["data"][name]
 
 
 # --- adding ------------------------------------------------------------------------------------

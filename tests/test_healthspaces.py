@@ -48,13 +48,6 @@ mutation UpdateHealthspace($input: UpdateHealthspaceInput!) {
 """
 
 
-@pytest.fixture
-def person(request: pytest.FixtureRequest) -> Person:
-    """The role fixture named by the test's parameter (async fixtures cannot be fetched by name
-    from inside a running test)."""
-    return request.getfixturevalue(request.param)
-
-
 async def update(person: Person, healthspace: models.Healthspace, **changes: Any) -> Any:
     return await person(UPDATE_HEALTHSPACE, input={"healthspaceId": str(healthspace.id), **changes})
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from conftest import PASSWORD, People, Person
+from helpers import coded_fields as problems
+from live_server import rows, run_server
 from smtp_sink import SmtpSink
-from test_cli import rows, run_server
 
 import models
 from domain.errors import DomainError, ErrorCode
@@ -145,10 +146,6 @@ def client_input(healthspace: models.Healthspace, **changes: Any) -> dict[str, A
         "firstName": "Anna",
         "lastName": "Jansen",
     } | changes
-
-
-def problems(payload: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
-    return [(e["code"], e["field"]) for e in payload["errors"]]
 
 
 # --- email addresses: one function, every place ------------------------------------------------

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from conftest import People, Person
-from test_invitation_acceptance import ACCEPT, PREVIEW, accept, codes
-from test_invitations import INVITE_STAFF, WITHDRAW, invite_client, latest_token, staff_input
-from test_join_requests import APPROVE, REQUEST_TO_JOIN
+from documents import ACCEPT_INVITATION as ACCEPT
+from documents import APPROVE_JOIN_REQUEST as APPROVE
+from documents import INVITATION_PREVIEW as PREVIEW
+from documents import INVITE_STAFF, REQUEST_TO_JOIN, WITHDRAW
+from helpers import accept, codes, invite_client, latest_token, staff_input
 
 import models
 from domain.reminders import sweep

@@ -3,116 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from conftest import PUBLIC_URL, People, Person, error_code
+from documents import INVITATIONS, INVITE_CLIENT, INVITE_STAFF, RESEND, WITHDRAW
+from helpers import client_input, invite_client, latest_token, staff_input
 
 import models
 from permissions.roles import Permission, Role
 from permissions.tokens import hash_token
-
-INVITE_CLIENT = """
-mutation InviteClient($input: InviteClientInput!) {
-  inviteClient(input: $input) {
-    invitation {
-      id kind email firstName lastName note status remindersSent lastSentAt nextReminderAt
-      expiresAt identificationNumber dateOfBirth
-      invitedBy { id firstName } connectTo { id } healthspace { id name }
-    }
-    errors { field code message }
-  }
-}
-"""
-
-INVITE_STAFF = """
-mutation InviteStaff($input: InviteStaffInput!) {
-  inviteStaff(input: $input) {
-    invitation { id kind email roles grantedPermissions status }
-    errors { field code message }
-  }
-}
-"""
-
-RESEND = """
-mutation Resend($id: ID!) {
-  resendInvitation(id: $id) {
-    invitation { id status lastSentAt expiresAt }
-    errors { field code message }
-  }
-}
-"""
-
-WITHDRAW = """
-mutation Withdraw($id: ID!) {
-  withdrawInvitation(id: $id) {
-    invitation { id status }
-    errors { field code message }
-  }
-}
-"""
-
-INVITATIONS = """
-query Invitations($id: ID!, $status: InvitationStatus, $first: Int, $after: String) {
-  healthspace(id: $id) {
-    invitations(status: $status, first: $first, after: $after) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      nodes {
-        id email kind status remindersSent nextReminderAt expiresAt lastSentAt createdAt
-        invitedBy { firstName lastName }
-      }
-    }
-  }
-}
-"""
 
 PREVIEW = """
 query Preview($token: String!) {
   invitation(token: $token) { status maskedEmail }
 }
 """
-
-TOKEN = re.compile(r"/invitations/accept\?token=([A-Za-z0-9_-]+)")
-
-
-def client_input(healthspace: models.Healthspace, **changes: Any) -> dict[str, Any]:
-    return {
-        "healthspaceId": str(healthspace.id),
-        "email": "anna.jansen@example.org",
-        "firstName": "Anna",
-        "lastName": "Jansen",
-    } | changes
-
-
-def staff_input(healthspace: models.Healthspace, **changes: Any) -> dict[str, Any]:
-    return {
-        "healthspaceId": str(healthspace.id),
-        "email": "sam.staff@example.org",
-        "firstName": "Sam",
-        "lastName": "Staff",
-        "roles": ["CLINICIAN"],
-    } | changes
-
-
-async def invite_client(person: Person, healthspace: models.Healthspace, **changes: Any) -> dict:
-    """Invite a client and return the invitation (asserting it worked)."""
-    payload = (await person.data(INVITE_CLIENT, input=client_input(healthspace, **changes)))[
-        "inviteClient"
-    ]
-    assert payload["errors"] == [], payload["errors"]
-    return payload["invitation"]
-
-
-async def latest_token(email: str) -> str:
-    """The token of the newest link mailed to `email`, read from the outbox."""
-    row = await models.OutboxMessage.filter(to_address=email).order_by("-created_at").first()
-    assert row is not None, f"no mail to {email}"
-    match = TOKEN.search(row.text_body)
-    assert match, row.text_body
-    return match.group(1)
 
 
 async def actions(healthspace: models.Healthspace) -> list[str]:
@@ -229,12 +136,6 @@ async def test_a_deactivated_clinician_cannot_be_named(
     )
 
     assert [e["code"] for e in result["inviteClient"]["errors"]] == ["MEMBER_DEACTIVATED"]
-
-
-@pytest.fixture
-def person(request: pytest.FixtureRequest) -> Person:
-    """The role fixture named by the test's parameter."""
-    return request.getfixturevalue(request.param)
 
 
 @pytest.mark.parametrize(

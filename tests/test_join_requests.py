@@ -8,40 +8,18 @@ from typing import Any
 
 import pytest
 from conftest import People, Person
-from smtp_sink import ReceivedMessage, SmtpSink
+from documents import APPROVE_JOIN_REQUEST as APPROVE
+from documents import JOIN_REQUEST_FIELDS as REQUEST_FIELDS
+from documents import REQUEST_TO_JOIN
+from helpers import coded_fields as codes
+from helpers import deliver, payload
+from smtp_sink import SmtpSink
 
 import models
 from domain.members import add_member
-from mailer.relay import Relay, backend_for
-
-REQUEST_FIELDS = """
-    id status message reason createdAt decidedAt
-    firstName lastName email
-    healthspace { id name }
-    decidedBy { id }
-"""
 
 HEALTHSPACES = """
 query Find($search: String) { healthspaces(search: $search) { nodes { id name } totalCount } }
-"""
-
-REQUEST_TO_JOIN = f"""
-mutation RequestToJoin($healthspaceId: ID!, $message: String) {{
-  requestToJoin(healthspaceId: $healthspaceId, message: $message) {{
-    joinRequest {{ {REQUEST_FIELDS} }}
-    errors {{ field code message }}
-  }}
-}}
-"""
-
-APPROVE = f"""
-mutation Approve($id: ID!) {{
-  approveJoinRequest(id: $id) {{
-    joinRequest {{ {REQUEST_FIELDS} }}
-    member {{ id kind status firstName email identificationNumber }}
-    errors {{ field code message }}
-  }}
-}}
 """
 
 REJECT = f"""
@@ -99,20 +77,6 @@ async def applicant(people: People) -> Person:
     """Someone with a verified account who is not a member anywhere."""
     account = await people.account("anna.jansen@example.org", first_name="Anna", last_name="Jansen")
     return await people.signed_in(account, label="applicant")
-
-
-async def deliver(sink: SmtpSink) -> list[ReceivedMessage]:
-    await Relay(backend_for(sink.settings())).deliver_due()
-    return sink.messages
-
-
-def payload(result: dict[str, Any], name: str) -> dict[str, Any]:
-    assert not result.get("errors"), result["errors"]
-    return result["data"][name]
-
-
-def codes(result: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
-    return [(error["code"], error["field"]) for error in result["errors"]]
 
 
 async def ask(person: Person, healthspace: models.Healthspace, message: str | None = None) -> str:
@@ -203,12 +167,6 @@ async def test_an_unverified_email_address_cannot_ask(
     assert await models.JoinRequest.all().count() == 0
 
 
-@pytest.fixture
-def person(request: pytest.FixtureRequest) -> Person:
-    """The role fixture named by the test's parameter."""
-    return request.getfixturevalue(request.param)
-
-
 @pytest.mark.parametrize("person", ["client", "clinician"], indirect=True)
 async def test_a_member_cannot_ask(findable: models.Healthspace, person: Person) -> None:
     result = payload(await person(REQUEST_TO_JOIN, healthspaceId=str(findable.id)), "requestToJoin")
@@ -251,6 +209,7 @@ async def test_a_message_over_1000_characters_is_refused(
 async def test_approving_makes_the_person_a_client_and_mails_them(
     findable: models.Healthspace, applicant: Person, assistant: Person, smtp_sink: SmtpSink
 ) -> None:
+    # given a pending request in the review queue
     request_id = await ask(applicant, findable, "Hello")
     queue = await assistant.data(JOIN_REQUESTS, id=str(findable.id), status="PENDING")
     assert queue["healthspace"]["joinRequests"]["nodes"] == [
@@ -265,8 +224,10 @@ async def test_approving_makes_the_person_a_client_and_mails_them(
         }
     ]
 
+    # when the assistant approves it
     result = payload(await assistant(APPROVE, id=request_id), "approveJoinRequest")
 
+    # then the applicant is an active client, it is audited, mailed, and off every queue
     assert result["errors"] == []
     assert result["joinRequest"]["status"] == "APPROVED"
     assert result["joinRequest"]["decidedAt"] is not None

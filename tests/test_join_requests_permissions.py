@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from conftest import People, Person
+from helpers import outcome
 
 import models
-from permissions.roles import Permission, Role
 
 REQUEST_TO_JOIN = """
 mutation RequestToJoin($healthspaceId: ID!) {
@@ -57,25 +57,6 @@ OPERATIONS = {
     "reject a request": ("rejectJoinRequest", REJECT),
     "cancel someone else's request": ("cancelJoinRequest", CANCEL),
 }
-
-
-@pytest.fixture
-async def own_clinician(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(
-        healthspace, Role.CLINICIAN, granted=[Permission.MANAGE_OWN_CONNECTIONS], label="own"
-    )
-
-
-@pytest.fixture
-def actor(request: pytest.FixtureRequest) -> Person:
-    return request.getfixturevalue(request.param)
-
-
-def outcome(result: dict[str, Any], field: str) -> str:
-    if result.get("errors"):
-        return result["errors"][0]["extensions"]["code"]
-    errors = result["data"][field]["errors"]
-    return f"payload:{errors[0]['code']}" if errors else "OK"
 
 
 async def state() -> list[tuple[Any, ...]]:

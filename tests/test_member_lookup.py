@@ -228,18 +228,6 @@ async def inviting_clinician(people: People, healthspace: models.Healthspace) ->
     return await people.staff(healthspace, Role.CLINICIAN, granted=[Permission.INVITE_CLIENTS])
 
 
-@pytest.fixture
-async def own_clinician(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(
-        healthspace, Role.CLINICIAN, granted=[Permission.MANAGE_OWN_CONNECTIONS]
-    )
-
-
-@pytest.fixture
-def person(request: pytest.FixtureRequest) -> Person:
-    return request.getfixturevalue(request.param)
-
-
 @pytest.mark.parametrize(
     ("person", "expected"),
     [

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import People, Person, data_of, error_code
+from helpers import coded_fields as codes
 
 import models
 from domain.members import add_member
@@ -93,10 +94,6 @@ mutation LeaveHealthspace($healthspaceId: ID!) {
   }
 }
 """
-
-
-def codes(payload: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
-    return [(error["code"], error["field"]) for error in payload["errors"]]
 
 
 async def members_page(person: Person, healthspace: models.Healthspace, **args: Any) -> Any:

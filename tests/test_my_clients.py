@@ -105,11 +105,6 @@ def names(result: dict[str, Any], field: str = "myClients") -> list[str]:
     return [node["lastName"] for node in nodes(result, field)]
 
 
-@pytest.fixture
-async def colleague(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(healthspace, Role.CLINICIAN, last_name="Colleague")
-
-
 # --- the list ------------------------------------------------------------------------------------
 
 

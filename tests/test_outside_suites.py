@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,8 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from live_server import ROOT, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "demo-horse-4242"
 # Fixed: the same cases every run. Cases per root field and role; the four roles together
 # stay well under two minutes on the project's 2-core machine.
@@ -45,17 +44,11 @@ def _required(what: str) -> None:
     pytest.skip(f"{what} is not installed (make setup installs it)")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """(GraphQL URL, server log path) of a served Carespace with the demo data."""
     home = tmp_path_factory.mktemp("live")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "CARESPACE_DATABASE_URL": f"sqlite://{home / 'carespace.sqlite3'}",
@@ -135,6 +128,7 @@ def _token(url: str, email: str) -> str:
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_schemathesis_finds_no_internal_error(live_server: tuple[str, Path], role: str) -> None:
+    # given the live server and this role's token
     st = Path(sys.executable).with_name("st")
     if not st.exists():
         _required("schemathesis")
@@ -142,6 +136,7 @@ def test_schemathesis_finds_no_internal_error(live_server: tuple[str, Path], rol
     email = ROLES[role]
     headers = ["-H", f"Authorization: Bearer {_token(url, email)}"] if email else []
     before = log_path.read_text().count("Unexpected")
+    # when schemathesis fuzzes every operation
     run = subprocess.run(
         [
             str(st),
@@ -171,6 +166,7 @@ def test_schemathesis_finds_no_internal_error(live_server: tuple[str, Path], rol
         text=True,
         timeout=300,
     )
+    # then no operation answered with an internal error
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert " passed" in run.stdout
     assert log_path.read_text().count("Unexpected") == before

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from conftest import PUBLIC_URL, People, Person, error_code
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined
+from helpers import connect, latest_token
 
 import models
 from permissions.roles import Permission, Role
-from permissions.tokens import hash_token
 from schema.limits import QueryLimits
 from schema.settings import Settings
 from server import Environment, build_schema, create_app
@@ -230,13 +230,6 @@ WS_PROTOCOL = "graphql-transport-ws"
 
 
 @pytest.fixture
-async def colleague(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(
-        healthspace, Role.CLINICIAN, label="colleague", first_name="Cor", last_name="Colleague"
-    )
-
-
-@pytest.fixture
 async def other_client(people: People, healthspace: models.Healthspace) -> Person:
     return await people.client(
         healthspace,
@@ -244,16 +237,6 @@ async def other_client(people: People, healthspace: models.Healthspace) -> Perso
         first_name="Olivia",
         last_name="Other",
         email="olivia@example.org",
-    )
-
-
-async def connect(client: Person, staff: Person, by: Person | None = None) -> None:
-    await models.Connection.create(
-        healthspace_id=client.member.healthspace_id,  # type: ignore[union-attr]
-        client_id=client.id,
-        staff_id=staff.id,
-        created_by_id=by.id if by else None,
-        current_key=f"{client.id}:{staff.id}",
     )
 
 
@@ -664,9 +647,11 @@ async def test_an_outsider_cannot_reach_into_another_healthspace_from_their_own(
     client: Person,
     clinician: Person,
 ) -> None:
+    # given the outsider's own clinician and client
     own_clinician = await people.staff(other_healthspace, Role.CLINICIAN)
     own_client = await people.client(other_healthspace)
 
+    # when the outsider connects, invites and sends a roster naming the other Healthspace's members
     to_their_clinician = await outsider.data(
         ADD_CONNECTION, clientId=own_client.id, staffId=clinician.id
     )
@@ -692,6 +677,7 @@ async def test_an_outsider_cannot_reach_into_another_healthspace_from_their_own(
         },
     )
 
+    # then each is refused as not found and nothing is written
     assert to_their_clinician["addConnection"]["errors"] == [
         {"field": ["staffId"], "code": "NOT_FOUND"}
     ]
@@ -770,10 +756,7 @@ async def test_an_invitation_link_shows_a_masked_address_and_no_member_lists(
         },
     )
     assert invited["inviteClient"]["errors"] == []
-    token = "known-token-for-this-test"
-    await models.Invitation.filter(id=invited["inviteClient"]["invitation"]["id"]).update(
-        token_hash=hash_token(token)
-    )
+    token = await latest_token("anna.jansen@example.org")
 
     preview = (await anonymous.data(INVITATION_PREVIEW, token=token))["invitation"]
     as_anonymous = await anonymous(PREVIEW_MEMBERS, token=token)
@@ -792,7 +775,7 @@ async def test_an_invitation_link_shows_a_masked_address_and_no_member_lists(
 async def test_a_signed_in_stranger_cannot_accept_someone_elses_invitation(
     healthspace: models.Healthspace, assistant: Person, outsider: Person
 ) -> None:
-    invited = await assistant.data(
+    await assistant.data(
         INVITE_CLIENT,
         input={
             "healthspaceId": str(healthspace.id),
@@ -801,10 +784,7 @@ async def test_a_signed_in_stranger_cannot_accept_someone_elses_invitation(
             "lastName": "Jansen",
         },
     )
-    token = "known-token-for-this-test"
-    await models.Invitation.filter(id=invited["inviteClient"]["invitation"]["id"]).update(
-        token_hash=hash_token(token)
-    )
+    token = await latest_token("anna.jansen@example.org")
 
     result = await outsider.data(ACCEPT_INVITATION, input={"token": token})
 

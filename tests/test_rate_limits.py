@@ -7,8 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from conftest import PASSWORD, People, Person
-from test_invitation_acceptance import accept, latest_token
-from test_invitations import invite_client
+from helpers import accept, invite_client, latest_token
 
 import models
 from domain import rate_limits as limits

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from conftest import People, Person
+from helpers import deliver
 from records_api import REVIEW, SUBMIT, connected, plan
-from smtp_sink import ReceivedMessage, SmtpSink
+from smtp_sink import SmtpSink
 
 import models
-from mailer.relay import Relay, backend_for
 from permissions.roles import Role
 
 SETTINGS = """
@@ -34,11 +34,6 @@ query Tasks($id: ID!) {
   }
 }
 """
-
-
-async def deliver(sink: SmtpSink) -> list[ReceivedMessage]:
-    await Relay(backend_for(sink.settings())).deliver_due()
-    return sink.messages
 
 
 async def test_planning_submitting_and_feedback_mail_the_other_side(

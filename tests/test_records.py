@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from conftest import People, Person
+from helpers import errors_of
 from records_api import (
     ADD_NOTE,
     ASSIGNMENTS,
@@ -16,7 +17,6 @@ from records_api import (
     REVIEW,
     SUBMIT,
     connected,
-    errors_of,
     plan,
 )
 
@@ -83,9 +83,11 @@ async def test_the_assignment_runs_planned_in_progress_submitted_reviewed(
 
 
 async def test_who_may_move_an_assignment_and_when(client: Person, clinician: Person) -> None:
+    # given a planned assignment
     await connected(client, clinician)
     assignment_id = await plan(clinician, client)
 
+    # when and then: each wrong move is refused with its code
     # Feedback only on a submitted assignment.
     assert errors_of(
         await clinician(REVIEW, id=assignment_id, feedback="Hm"), "reviewAssignment"
@@ -309,9 +311,11 @@ async def test_an_integration_logs_calls_with_a_scoped_token_until_it_is_revoked
 async def test_times_without_a_zone_are_utc_and_a_bad_staff_id_is_not_found(
     client: Person, clinician: Person, administrator: Person, anonymous: Person
 ) -> None:
+    # given a time without a zone
     await connected(client, clinician)
     naive = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None, microsecond=0)
 
+    # when an assignment is planned at that time and a call is logged with a bad staff id
     planned = await clinician.data(
         PLAN,
         input={
@@ -340,6 +344,7 @@ async def test_times_without_a_zone_are_utc_and_a_bad_staff_id_is_not_found(
         },
     )
 
+    # then the time is read as UTC and the bad staff id is not found
     assignment = planned["planAssignment"]["assignment"]
     assert datetime.fromisoformat(assignment["availableFrom"]) == naive.replace(tzinfo=UTC)
     assert [(e["field"], e["code"]) for e in bad_staff["data"]["logVideoCall"]["errors"]] == [

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from conftest import Person
+from documents import INVITATIONS
+from helpers import TOKEN, invite_client, latest_token
 from smtp_sink import SmtpSink
-from test_invitations import INVITATIONS, TOKEN, invite_client, latest_token
 from tortoise.connection import get_connection
 
 import models

@@ -8,40 +8,14 @@ from typing import Any
 
 import pytest
 from conftest import People, Person, QueryCounter, error_code
+from documents import INVITE_ROSTER, INVITE_ROSTER_COUNTS
+from helpers import invite_roster as invite
 
 import models
 from domain import roster as roster_module
 from models.bulk import BulkTable
 from permissions.roles import Permission, Role
 from permissions.tokens import hash_token, new_token
-
-INVITE_ROSTER = """
-mutation InviteRoster($input: InviteRosterInput!) {
-  inviteRoster(input: $input) {
-    batch { id ready counts { total sent } }
-    ready
-    counts {
-      total sent notOnPlatform alreadyConnected alreadyMember alreadyInvited duplicate invalid
-      error
-    }
-    rows { line email note outcome message invitation { id email note status } }
-    notOnPlatform
-    errors { field code message }
-  }
-}
-"""
-
-INVITE_ROSTER_COUNTS = """
-mutation InviteRoster($input: InviteRosterInput!) {
-  inviteRoster(input: $input) {
-    batch { id }
-    ready
-    counts { total sent }
-    rows { line email outcome message }
-    errors { field code message }
-  }
-}
-"""
 
 ROSTER_BATCH = """
 query RosterBatch($id: ID!) {
@@ -57,20 +31,6 @@ query RosterBatch($id: ID!) {
   }
 }
 """
-
-
-async def invite(person: Person, roster: str, query: str = INVITE_ROSTER, **fields: Any) -> Any:
-    result = await person.data(
-        query,
-        input={
-            "healthspaceId": str(
-                fields.pop("healthspace_id", None) or person.member.healthspace_id
-            ),
-            "roster": roster,
-            **fields,
-        },  # type: ignore[union-attr]
-    )
-    return result["inviteRoster"]
 
 
 def outcomes(payload: dict[str, Any]) -> list[tuple[int, str, str]]:
@@ -119,6 +79,7 @@ async def test_every_outcome_in_roster_order(
     people: People,
     healthspace: models.Healthspace,
 ) -> None:
+    # given a client already connected, a member, a pending invitation, and a roster with every kind of line
     connected = await people.client(healthspace, email="connected@example.org")
     await models.Connection.create(
         healthspace=healthspace,
@@ -142,10 +103,12 @@ async def test_every_outcome_in_roster_order(
         ]
     )
 
+    # when the administrator sends the roster
     payload = await invite(
         administrator, roster, defaultNote="See you soon", connectTo=[clinician.id]
     )
 
+    # then each line has its outcome, in roster order, and the new invitations carry the note
     assert payload["errors"] == []
     assert outcomes(payload) == [
         (2, "new@example.org", "SENT"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import People, Person
-from test_cli import DEMO_PASSWORD, rows, run_server
+from live_server import DEMO_PASSWORD, rows, run_server
 
 import models
 from resolvers import commands

@@ -4,15 +4,16 @@ invitations a bulk run writes are whole invitations; concurrent runs invite each
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from conftest import Person
+from documents import INVITE_ROSTER_COUNTS
+from helpers import invitation_token as token_in
+from helpers import invite_roster as invite
 from smtp_sink import SmtpSink
-from test_roster import INVITE_ROSTER_COUNTS, invite
 
 import models
 from domain import roster as roster_module
@@ -27,14 +28,6 @@ mutation Accept($input: AcceptInvitationInput!) {
   }
 }
 """
-
-LINK = re.compile(r"https?://\S+/invitations/accept\?token=([A-Za-z0-9_-]+)")
-
-
-def token_in(text: str) -> str:
-    match = LINK.search(text)
-    assert match, text
-    return match.group(1)
 
 
 async def test_roster_mail_link_accept_makes_connected_members(
@@ -82,6 +75,7 @@ async def test_every_invitation_of_a_run_is_whole(
 ) -> None:
     """Bulk runs build invitations from one made by new_invitation: each must still carry its
     own token (the one in its mail), its own pending key, and the shared rules."""
+    # given a roster run of three addresses
     roster = "a@example.org\nb@example.org, Own note\nc@example.org"
     payload = await invite(
         administrator,
@@ -91,6 +85,7 @@ async def test_every_invitation_of_a_run_is_whole(
         connectTo=[clinician.id],
     )
 
+    # then each invitation is whole: its own token and key, and the shared rules
     invitations = await models.Invitation.all().order_by("email")
     mails = {m.to_address: m for m in await models.OutboxMessage.all()}
     assert [(i.email, i.note) for i in invitations] == [

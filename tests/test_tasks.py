@@ -235,11 +235,6 @@ async def test_granted_permissions_open_the_matching_lists(
     }
 
 
-@pytest.fixture
-def person(request: pytest.FixtureRequest) -> Person:
-    return request.getfixturevalue(request.param)
-
-
 @pytest.mark.parametrize(
     ("person", "code"),
     [("client", "FORBIDDEN"), ("anonymous", "UNAUTHENTICATED")],
