@@ -94,6 +94,7 @@ async def test_sign_up_creates_an_unverified_account_and_mails_a_verification_li
 async def test_verification_mail_arrives_over_smtp_and_its_link_verifies_the_address(
     anonymous: Person, smtp_sink: SmtpSink
 ) -> None:
+    # given a sign-up whose verification mail the relay delivered
     await sign_up(anonymous)
     relay = Relay(backend_for(smtp_sink.settings()))
     assert await relay.deliver_due() == 1
@@ -105,8 +106,10 @@ async def test_verification_mail_arrives_over_smtp_and_its_link_verifies_the_add
     token = link_token(received.text, "/verify-email")
     assert link_token(received.html, "/verify-email") == token
 
+    # when the link's token is used
     result = (await anonymous.data(VERIFY_EMAIL, token=token))["verifyEmail"]
 
+    # then the address is verified
     assert result == {
         "account": {"email": "anna.jansen@example.org", "emailVerified": True},
         "errors": [],
@@ -513,6 +516,7 @@ async def test_an_expired_reset_link_is_refused(anonymous: Person, people: Peopl
 
 async def test_sign_up_refuses_a_date_of_birth_in_the_future(anonymous) -> None:
     tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    # when someone signs up with a date of birth in the future
     result = await anonymous.data(
         """mutation($input: SignUpInput!) {
              signUp(input: $input) { account { id } errors { field code } } }""",
@@ -525,6 +529,7 @@ async def test_sign_up_refuses_a_date_of_birth_in_the_future(anonymous) -> None:
         },
     )
 
+    # then it is refused and no account is made
     assert result["signUp"] == {
         "account": None,
         "errors": [{"field": ["dateOfBirth"], "code": "INVALID"}],

@@ -32,9 +32,11 @@ def test_migrate_creates_the_database(tmp_path: Path) -> None:
 
 
 def test_seed_demo_prints_the_five_sign_ins_and_can_run_twice(tmp_path: Path) -> None:
+    # when the demo data is seeded twice
     first = run_server(tmp_path, "seed-demo", CARESPACE_DEMO_PASSWORD=DEMO_PASSWORD)
     second = run_server(tmp_path, "seed-demo", CARESPACE_DEMO_PASSWORD=DEMO_PASSWORD)
 
+    # then both runs print the sign-ins and the data is there once
     for result in (first, second):
         assert result.returncode == 0, result.stderr
         for email in DEMO_SIGN_INS:

@@ -212,6 +212,7 @@ async def test_healthspaces_needs_a_signed_in_viewer(anonymous: Person) -> None:
 async def test_an_administrator_updates_settings_and_appearance(
     healthspace: models.Healthspace, administrator: Person
 ) -> None:
+    # when the administrator updates the settings and appearance
     result = await update(
         administrator,
         healthspace,
@@ -224,6 +225,7 @@ async def test_an_administrator_updates_settings_and_appearance(
         findable=True,
     )
 
+    # then they are stored, cleaned and audited
     payload = result["data"]["updateHealthspace"]
     assert payload["errors"] == []
     assert payload["healthspace"] == {

@@ -319,8 +319,10 @@ async def test_create_healthspace_invites_its_first_administrator(
     smtp_sink: SmtpSink,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # when the command line creates a Healthspace for a first administrator
     assert await commands.create_healthspace(settings, "Kliniek Oost", "Boss@Example.org") == 0
 
+    # then nobody is a member yet, and the printed link and the mail carry one token
     printed = capsys.readouterr().out
     healthspace = await models.Healthspace.get(name="Kliniek Oost")
     invitation = await models.Invitation.get(healthspace_id=healthspace.id)
@@ -332,8 +334,10 @@ async def test_create_healthspace_invites_its_first_administrator(
     assert match and f"{PUBLIC_URL}/invitations/accept?token={match.group(1)}" in printed
     assert "Carespace invites you to Kliniek Oost" in mail.subject
 
+    # when the invitee accepts
     accepted = await accept(anonymous, match.group(1), firstName="Bea", lastName="Baas")
 
+    # then they are its administrator
     assert accepted["errors"] == []
     assert accepted["member"]["roles"] == ["ADMINISTRATOR"]
     assert accepted["member"]["email"] == "boss@example.org"

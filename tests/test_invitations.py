@@ -38,6 +38,7 @@ async def actions(healthspace: models.Healthspace) -> list[str]:
 async def test_an_assistant_invites_a_client_and_the_mail_is_queued(
     assistant: Person, clinician: Person, healthspace: models.Healthspace
 ) -> None:
+    # when an assistant invites a client
     invitation = await invite_client(
         assistant,
         healthspace,
@@ -48,6 +49,7 @@ async def test_an_assistant_invites_a_client_and_the_mail_is_queued(
         dateOfBirth="1990-04-01",
     )
 
+    # then the invitation is pending with its details and reminder dates
     assert invitation["kind"] == "CLIENT"
     assert invitation["email"] == "anna.jansen@example.org"
     assert invitation["status"] == "PENDING"
@@ -61,6 +63,7 @@ async def test_an_assistant_invites_a_client_and_the_mail_is_queued(
     assert datetime.fromisoformat(invitation["nextReminderAt"]) == sent + timedelta(days=3)
     assert datetime.fromisoformat(invitation["expiresAt"]) == sent + timedelta(days=30)
 
+    # and the mail is queued with a link whose token is the invitation's
     [mail] = await models.OutboxMessage.filter(to_address="anna.jansen@example.org")
     assert mail.template == "invitation"
     assert "Praktijk De Linde" in mail.subject
@@ -394,11 +397,13 @@ async def test_an_expired_invitation_never_blocks_a_new_one_even_before_the_swee
 async def test_open_invitations_show_dates_reminders_and_inviter(
     assistant: Person, administrator: Person, healthspace: models.Healthspace
 ) -> None:
+    # given three pending invitations and a withdrawn one
     for number in range(3):
         await invite_client(assistant, healthspace, email=f"client{number}@example.org")
     withdrawn = await invite_client(assistant, healthspace, email="gone@example.org")
     await assistant.data(WITHDRAW, id=withdrawn["id"])
 
+    # when the administrator lists pending, all, and a first page
     pending = (await administrator.data(INVITATIONS, id=str(healthspace.id), status="PENDING"))[
         "healthspace"
     ]["invitations"]
@@ -409,6 +414,7 @@ async def test_open_invitations_show_dates_reminders_and_inviter(
         "invitations"
     ]
 
+    # then each list has the right invitations with their dates and inviter
     assert pending["totalCount"] == 3
     assert {node["email"] for node in pending["nodes"]} == {
         f"client{n}@example.org" for n in range(3)
@@ -491,19 +497,23 @@ async def test_listing_invitations_takes_the_same_queries_for_3_or_30(
 async def test_resend_is_rate_limited_and_rotates_the_link(
     assistant: Person, anonymous: Person, healthspace: models.Healthspace
 ) -> None:
+    # given an invitation just sent
     invitation = await invite_client(assistant, healthspace)
     old_token = await latest_token("anna.jansen@example.org")
 
+    # when it is resent at once, then it is refused
     too_soon = await assistant.data(RESEND, id=invitation["id"])
     assert [e["code"] for e in too_soon["resendInvitation"]["errors"]] == ["RATE_LIMITED"]
     assert await models.OutboxMessage.all().count() == 1
 
+    # when it is resent ten minutes later
     # Ten minutes later (the default interval is five).
     await models.Invitation.filter(id=invitation["id"]).update(
         last_sent_at=datetime.now(UTC) - timedelta(minutes=10)
     )
     resent = (await assistant.data(RESEND, id=invitation["id"]))["resendInvitation"]
 
+    # then a new link is mailed and the old one no longer works
     assert resent["errors"] == []
     new_token = await latest_token("anna.jansen@example.org")
     assert new_token != old_token

@@ -94,12 +94,14 @@ async def ask(person: Person, healthspace: models.Healthspace, message: str | No
 async def test_a_findable_healthspace_can_be_found_and_asked_to_join(
     findable: models.Healthspace, other_healthspace: models.Healthspace, applicant: Person
 ) -> None:
+    # given a findable Healthspace that the search finds
     found = await applicant.data(HEALTHSPACES, search="linde")
     assert found["healthspaces"]["nodes"] == [{"id": str(findable.id), "name": findable.name}]
     assert (await applicant.data(HEALTHSPACES, search="elsewhere"))["healthspaces"][
         "totalCount"
     ] == 0
 
+    # when the applicant asks to join
     result = payload(
         await applicant(
             REQUEST_TO_JOIN, healthspaceId=str(findable.id), message="  Referred by Dr. Bos  "
@@ -107,6 +109,7 @@ async def test_a_findable_healthspace_can_be_found_and_asked_to_join(
         "requestToJoin",
     )
 
+    # then the request is pending, cleaned, and audited
     assert result["errors"] == []
     request = result["joinRequest"]
     assert request["status"] == "PENDING"
@@ -263,13 +266,16 @@ async def test_approving_makes_the_person_a_client_and_mails_them(
 async def test_rejecting_with_a_reason_mails_the_reason(
     findable: models.Healthspace, applicant: Person, administrator: Person, smtp_sink: SmtpSink
 ) -> None:
+    # given a pending request
     request_id = await ask(applicant, findable)
 
+    # when the administrator rejects it with a reason
     result = payload(
         await administrator(REJECT, id=request_id, reason="We only treat adults.\nSorry."),
         "rejectJoinRequest",
     )
 
+    # then it is rejected, audited, shown to the requester without the decider, and mailed
     assert result["errors"] == []
     assert result["joinRequest"]["status"] == "REJECTED"
     assert result["joinRequest"]["reason"] == "We only treat adults.\nSorry."

@@ -80,6 +80,7 @@ async def test_join_request_permission_matrix(
     actor: Person,
     expected: str,
 ) -> None:
+    # given a pending request and the operation of this cell
     healthspace.findable = operation != "ask to join a hidden Healthspace"
     await healthspace.save(update_fields=["findable"])
     requester = await people.signed_in(await people.account(), label="requester")
@@ -96,8 +97,10 @@ async def test_join_request_permission_matrix(
         variables = {"healthspaceId": str(healthspace.id)}
     before = await state()
 
+    # when the actor tries it
     result = await actor(document, **variables)
 
+    # then the outcome is the expected one, and the state changed only on OK
     assert outcome(result, field) == expected
     if expected == "OK":
         assert await state() != before

@@ -73,10 +73,13 @@ async def test_an_unknown_address_is_to_be_invited(
 async def test_a_pending_invitation_tells_when_it_was_sent_and_what_comes_next(
     healthspace: models.Healthspace, assistant: Person
 ) -> None:
+    # given an invitation sent once and reminded once
     invitation = await invite(healthspace, "anna@example.org")
 
+    # when the address is looked up, in another case and with spaces
     result = await lookup(assistant, healthspace, "  Anna@Example.ORG ")
 
+    # then the invitation is found with when it was sent and what comes next
     assert result["email"] == "anna@example.org"
     assert (result["status"], result["advice"]) == ("INVITED", "WAIT_OR_RESEND")
     assert result["member"] is None

@@ -111,6 +111,8 @@ def names(result: dict[str, Any], field: str = "myClients") -> list[str]:
 async def test_my_clients_are_the_active_clients_i_am_connected_to(
     healthspace: models.Healthspace, clinician: Person, colleague: Person
 ) -> None:
+    # given three clients of mine (one deactivated, one whose connection ended), a colleague's
+    # two, and one shared
     mine = await add_clients(healthspace, 3, connect_to=[clinician])
     await add_clients(healthspace, 2, connect_to=[colleague], start=10)
     shared = (await add_clients(healthspace, 1, connect_to=[clinician, colleague], start=20))[0]
@@ -119,8 +121,10 @@ async def test_my_clients_are_the_active_clients_i_am_connected_to(
         current_key=None, ended_at=dt.datetime.now(dt.UTC)
     )
 
+    # when I list my clients
     result = await clinician.data(MY_CLIENTS, id=str(healthspace.id))
 
+    # then only the active, connected ones show, with their details
     assert names(result) == ["Surname000", "Surname020"]
     assert result["healthspace"]["myClients"]["totalCount"] == 2
     first, second = nodes(result)

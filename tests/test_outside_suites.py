@@ -92,12 +92,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 def test_graphql_over_http_audit_has_no_failures_and_no_warnings(
     live_server: tuple[str, Path],
 ) -> None:
+    # given node, graphql-http and the live server
     node = shutil.which("node")
     if node is None:
         _required("node")
     if not (ROOT / "node_modules" / "graphql-http").is_dir():
         _required("the npm package graphql-http (npm ci)")
     url, _ = live_server
+    # when the GraphQL-over-HTTP audit runs
     audit = subprocess.run(
         [node, "tests/outside/graphql_http_audit.mjs", url],
         cwd=ROOT,
@@ -105,6 +107,7 @@ def test_graphql_over_http_audit_has_no_failures_and_no_warnings(
         text=True,
         timeout=120,
     )
+    # then it reports no error and no warning
     lines = [json.loads(line) for line in audit.stdout.splitlines() if line.startswith("{")]
     summary = lines[-1]
     assert audit.returncode == 0, audit.stdout + audit.stderr

@@ -79,6 +79,7 @@ async def test_a_planned_assignment_is_mailed_once_it_is_available(
 async def test_each_kind_of_mail_can_be_switched_off(
     client: Person, clinician: Person, smtp_sink: SmtpSink
 ) -> None:
+    # given a connected client and clinician who both switch off one kind of mail
     await connected(client, clinician)
     before = (await client.data(VIEWER_SETTINGS))["viewer"]["notificationSettings"]
     assert before == {
@@ -89,10 +90,12 @@ async def test_each_kind_of_mail_can_be_switched_off(
 
     changed = await client.data(SETTINGS, input={"assignmentPlanned": False})
     await clinician.data(SETTINGS, input={"assignmentSubmitted": False})
+    # when an assignment is planned, submitted and reviewed
     assignment_id = await plan(clinician, client)
     await client.data(SUBMIT, id=assignment_id, answer="done")
     await clinician.data(REVIEW, id=assignment_id, feedback="fine")
 
+    # then only the feedback mail is sent
     assert changed["updateNotificationSettings"]["notificationSettings"] == {
         "assignmentPlanned": False,
         "assignmentFeedback": True,

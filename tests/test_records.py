@@ -47,9 +47,11 @@ async def test_the_client_and_a_connected_clinician_open_the_record(
 async def test_the_assignment_runs_planned_in_progress_submitted_reviewed(
     client: Person, clinician: Person
 ) -> None:
+    # given a planned assignment
     await connected(client, clinician)
     assignment_id = await plan(clinician, client, instructions="Write down when you sleep.")
 
+    # when the client makes progress and submits, and the clinician reviews, then each step shows
     progress = await client.data(PROGRESS, id=assignment_id, progress=40, draftAnswer="Mon 23h")
     assert progress["updateAssignmentProgress"]["assignment"] == {
         "id": assignment_id,
@@ -134,6 +136,7 @@ async def test_who_may_move_an_assignment_and_when(client: Person, clinician: Pe
 async def test_the_client_sees_an_assignment_once_it_is_available(
     client: Person, clinician: Person
 ) -> None:
+    # given an assignment available in three days and one available now
     await connected(client, clinician)
     later_id = await plan(
         clinician,
@@ -143,9 +146,11 @@ async def test_the_client_sees_an_assignment_once_it_is_available(
     )
     now_id = await plan(clinician, client, title="Now")
 
+    # when the client and the clinician list them
     seen_by_client = (await client.data(ASSIGNMENTS, clientId=client.id))["record"]["assignments"]
     seen_by_staff = (await clinician.data(ASSIGNMENTS, clientId=client.id))["record"]["assignments"]
 
+    # then the client sees only the available one, the clinician both
     assert [n["id"] for n in seen_by_client["nodes"]] == [now_id]
     assert {n["id"] for n in seen_by_staff["nodes"]} == {now_id, later_id}
     # Not yet available: to the client it does not exist.
@@ -157,6 +162,7 @@ async def test_the_client_sees_an_assignment_once_it_is_available(
 async def test_open_assignments_come_first_then_finished_newest_submission_first(
     client: Person, clinician: Person
 ) -> None:
+    # given three assignments: one reviewed, one submitted, one open
     await connected(client, clinician)
     first = await plan(clinician, client, title="First")
     second = await plan(clinician, client, title="Second")
@@ -165,9 +171,11 @@ async def test_open_assignments_come_first_then_finished_newest_submission_first
     await client.data(SUBMIT, id=second, answer="b")
     await clinician.data(REVIEW, id=first, feedback="ok")
 
+    # when the clinician lists them, all and only the submitted
     page = (await clinician.data(ASSIGNMENTS, clientId=client.id))["record"]["assignments"]
     submitted = await clinician.data(ASSIGNMENTS, clientId=client.id, status="SUBMITTED")
 
+    # then open ones come first, then the newest submission, in pages too
     assert [n["title"] for n in page["nodes"]] == ["Open", "Second", "First"]
     assert [n["id"] for n in page["nodes"]] == [open_one, second, first]
     assert [n["id"] for n in submitted["record"]["assignments"]["nodes"]] == [second]
@@ -207,9 +215,11 @@ async def test_notes_are_for_connected_staff_only_and_checked(
 async def test_video_calls_are_logged_by_staff_and_checked(
     client: Person, clinician: Person
 ) -> None:
+    # given a connected client and clinician
     await connected(client, clinician)
     started = datetime.now(UTC) - timedelta(hours=1)
 
+    # when the clinician logs a call, a negative one and a future one, and the client logs one
     logged = await clinician.data(
         LOG_CALL,
         input={"clientId": client.id, "startedAt": _iso(started), "durationSeconds": 1800},
@@ -229,6 +239,7 @@ async def test_video_calls_are_logged_by_staff_and_checked(
         LOG_CALL, input={"clientId": client.id, "startedAt": _iso(started), "durationSeconds": 60}
     )
 
+    # then only the clinician's good call is logged and the client sees it
     call = logged["logVideoCall"]["videoCall"]
     assert call["durationSeconds"] == 1800
     assert call["staff"] == {"id": clinician.id}

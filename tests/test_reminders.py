@@ -69,9 +69,11 @@ async def reminder_mails() -> list[models.OutboxMessage]:
 async def test_reminders_go_out_after_3_and_7_days_and_the_invitation_expires_after_30(
     assistant: Person, anonymous: Person, healthspace: models.Healthspace, settings: Settings
 ) -> None:
+    # given an invitation sent now
     clock = await invited(assistant, healthspace)
     first_token = await latest_token("anna.jansen@example.org")
 
+    # when the sweep runs at and around 3, 7 and 29 days, then exactly two reminders go out
     assert (await sweep(settings, now=clock.at(days=3, seconds=-1))).reminded == 0
     assert (await sweep(settings, now=clock.at(days=3))).reminded == 1
     assert (await sweep(settings, now=clock.at(days=3, hours=1))).reminded == 0
@@ -90,7 +92,9 @@ async def test_reminders_go_out_after_3_and_7_days_and_the_invitation_expires_af
         "PENDING"
     )
 
+    # when the sweep runs after 30 days
     expired = await sweep(settings, now=clock.at(days=30))
+    # then the invitation expires, once, and the audit log holds the whole story
     assert (expired.reminded, expired.expired) == (0, 1)
     row = await models.Invitation.get()
     assert row.status == models.InvitationStatus.EXPIRED
@@ -255,14 +259,17 @@ def postgres_only(db: str) -> None:
 async def test_two_schedulers_on_postgres_send_every_reminder_once(
     healthspace: models.Healthspace, settings: Settings, smtp_sink: SmtpSink
 ) -> None:
+    # given 600 invitations due for their first reminder
     start = datetime.now(UTC)
     await add_pending(healthspace, 600, now=start, prefix="patient")
 
+    # when two schedulers sweep at once
     first, second = await asyncio.gather(
         sweep(settings, now=start + timedelta(days=3), batch_size=50),
         sweep(settings, now=start + timedelta(days=3), batch_size=50),
     )
 
+    # then every reminder is written once and, through two relays, delivered once
     assert first.reminded + second.reminded == 600
     assert first.reminded > 0 and second.reminded > 0, "both schedulers took part"
     mails = await reminder_mails()

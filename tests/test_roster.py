@@ -220,14 +220,17 @@ async def test_expired_and_withdrawn_invitations_never_block_a_new_one(
 async def test_require_existing_account_lists_the_others(
     administrator: Person, people: People
 ) -> None:
+    # given one address with an account and two without
     await people.account("has.account@example.org")
 
+    # when a roster requires an existing account
     payload = await invite(
         administrator,
         "nobody@example.org\nhas.account@example.org\nalso.nobody@example.org, hi",
         requireExistingAccount=True,
     )
 
+    # then only the one with an account is invited, and the others are listed
     assert [row["outcome"] for row in payload["rows"]] == [
         "NOT_ON_PLATFORM",
         "SENT",
@@ -274,12 +277,15 @@ async def test_a_dry_run_writes_and_sends_nothing(administrator: Person) -> None
 async def test_a_real_run_is_stored_and_can_be_read_back(
     administrator: Person, clinician: Person
 ) -> None:
+    # given a real roster run
     roster = "a@example.org, Hello A\nb@example.org\n# skip\nA@example.org\nbad@"
     payload = await invite(administrator, roster, defaultNote="Welcome", connectTo=[clinician.id])
     batch_id = payload["batch"]["id"]
 
+    # when the batch is read back
     batch = (await administrator.data(ROSTER_BATCH, id=batch_id))["rosterBatch"]
 
+    # then it holds the roster, its settings, every row and the problem lines
     assert batch["roster"] == roster
     assert batch["defaultNote"] == "Welcome"
     assert batch["requireExistingAccount"] is False
@@ -313,8 +319,10 @@ async def test_a_real_run_is_stored_and_can_be_read_back(
 async def test_a_real_run_writes_invitations_mail_and_audit_together(
     administrator: Person,
 ) -> None:
+    # when a real roster run sends two invitations
     payload = await invite(administrator, "a@example.org\nb@example.org, Hi B")
 
+    # then their rows, mails, audit events and the run's summary are written together
     invitations = await models.Invitation.all().order_by("email")
     mails = await models.OutboxMessage.all().order_by("to_address")
     assert [i.email for i in invitations] == ["a@example.org", "b@example.org"]
@@ -354,6 +362,7 @@ async def test_a_failure_while_writing_leaves_nothing_behind(
     administrator: Person, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The mails fail to go into the outbox after the batch and invitations were written."""
+    # given the outbox insert fails after the batch and invitations were written
     insert = BulkTable.insert
 
     async def failing_outbox(table: Any, values: Any) -> None:
@@ -364,6 +373,7 @@ async def test_a_failure_while_writing_leaves_nothing_behind(
     monkeypatch.setattr(BulkTable, "insert", failing_outbox)
     before = await written()
 
+    # when a roster is sent
     result = await administrator(
         INVITE_ROSTER,
         input={
@@ -372,6 +382,7 @@ async def test_a_failure_while_writing_leaves_nothing_behind(
         },
     )
 
+    # then the error is masked and nothing was written
     assert result["errors"][0]["message"] == "Unexpected error."
     assert await written() == before
 
@@ -381,6 +392,7 @@ async def test_a_person_invited_meanwhile_becomes_already_invited(
 ) -> None:
     """Another request invites b@ between this run's reads and its inserts: the run starts over
     and reports b@ as ALREADY_INVITED instead of failing or inviting twice."""
+    # given another request inviting b@ between this run's reads and its inserts
     look_up = roster_module._look_up
     calls = 0
 
@@ -394,8 +406,10 @@ async def test_a_person_invited_meanwhile_becomes_already_invited(
 
     monkeypatch.setattr(roster_module, "_look_up", racing_look_up)
 
+    # when the run goes on
     payload = await invite(administrator, "a@example.org\nb@example.org")
 
+    # then it starts over and reports b@ as already invited
     assert calls == 2
     assert [row["outcome"] for row in payload["rows"]] == ["SENT", "ALREADY_INVITED"]
     assert await models.Invitation.all().count() == 2
@@ -525,6 +539,7 @@ async def test_statements_do_not_grow_with_the_roster(
     healthspace: models.Healthspace,
     sql_queries: type[QueryCounter],
 ) -> None:
+    # given members and pending invitations the roster names
     for i in range(5):
         await people.client(healthspace, email=f"member{i}@example.org")
         await pending_invitation(healthspace, f"invited{i}@example.org")
@@ -533,6 +548,7 @@ async def test_statements_do_not_grow_with_the_roster(
         known = [f"member{i}@example.org\ninvited{i}@example.org" for i in range(5)]
         return "\n".join(known + [f"{tag}{i}@example.org, note {i}" for i in range(size)])
 
+    # when a roster of 10 and one of 300 new people are sent
     counts = []
     for size, tag in ((10, "small"), (300, "large")):
         with sql_queries() as counter:
@@ -543,5 +559,6 @@ async def test_statements_do_not_grow_with_the_roster(
         assert payload["ready"] == size
         counts.append(counter.count)
 
+    # then both take the same, small number of statements
     assert counts[0] == counts[1]
     assert counts[1] < 50

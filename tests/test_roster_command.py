@@ -17,10 +17,12 @@ ROSTER = "\ufeff# from the old system\r\nann@example.org, Welcome Ann\r\nclient1
 
 
 def test_invite_roster_from_the_command_line(tmp_path: Path) -> None:
+    # given the demo data and a roster file
     assert run_server(tmp_path, "seed-demo", CARESPACE_DEMO_PASSWORD=DEMO_PASSWORD).returncode == 0
     roster = tmp_path / "roster.txt"
     roster.write_text(ROSTER, encoding="utf-8")
 
+    # when the roster is run dry and then for real from the command line
     dry = run_server(tmp_path, "invite-roster", "Demo Practice", str(roster), "--dry-run")
     real = run_server(
         tmp_path,
@@ -33,6 +35,7 @@ def test_invite_roster_from_the_command_line(tmp_path: Path) -> None:
         "See you soon",
     )
 
+    # then the dry run writes nothing, and the real one reports, invites and mails the new person
     assert dry.returncode == 0, dry.stderr
     assert "Dry run: nothing was written or sent." in dry.stdout
     assert "ready to send              1" in dry.stdout

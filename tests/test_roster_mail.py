@@ -37,6 +37,7 @@ async def test_roster_mail_link_accept_makes_connected_members(
     healthspace: models.Healthspace,
     smtp_sink: SmtpSink,
 ) -> None:
+    # given a roster with a personal note for one line and a default for the other
     await invite(
         assistant,
         "Anna de Wit <anna@example.org>, Tot maandag!\nbob@example.org",
@@ -44,6 +45,7 @@ async def test_roster_mail_link_accept_makes_connected_members(
         connectTo=[clinician.id],
     )
 
+    # when the relay delivers the mails, each carries its note and a link
     assert await Relay(backend_for(smtp_sink.settings())).deliver_due() == 2
     mails = {mail.recipients[0]: mail for mail in await smtp_sink.wait_for(2)}
 
@@ -55,6 +57,7 @@ async def test_roster_mail_link_accept_makes_connected_members(
     assert "Welcome to our practice" in mails["bob@example.org"].text
     assert token_in(anna.text) in anna.html
 
+    # when Anna accepts through her link
     accepted = (
         await anonymous.data(
             ACCEPT,
@@ -62,6 +65,7 @@ async def test_roster_mail_link_accept_makes_connected_members(
         )
     )["acceptInvitation"]
 
+    # then she is a client connected to the clinician, named as in the roster
     assert accepted["errors"] == []
     assert accepted["member"]["kind"] == "CLIENT"
     assert accepted["member"]["email"] == "anna@example.org"
@@ -124,6 +128,7 @@ async def test_concurrent_runs_of_one_roster_invite_each_person_once(
 ) -> None:
     """Both runs read before either writes: one of them collides on the pending invitations
     the other wrote, reads again and reports those people as ALREADY_INVITED."""
+    # given two runs of one roster that both read before either writes
     roster = "\n".join(f"p{i}@example.org" for i in range(40))
     look_up = roster_module._look_up
     both_read = asyncio.Barrier(2)
@@ -139,11 +144,13 @@ async def test_concurrent_runs_of_one_roster_invite_each_person_once(
 
     monkeypatch.setattr(roster_module, "_look_up", racing_look_up)
 
+    # when they run at once
     first, second = await asyncio.gather(
         invite(administrator, roster, query=INVITE_ROSTER_COUNTS),
         invite(assistant, roster, query=INVITE_ROSTER_COUNTS),
     )
 
+    # then each person is invited and mailed once
     assert calls == 3  # the run that collided read once more
     assert first["errors"] == second["errors"] == []
     assert first["ready"] + second["ready"] == 40
