@@ -71,8 +71,10 @@ async def viewer_email(http: httpx.AsyncClient, token: str | None) -> str | None
 async def test_sign_up_creates_an_unverified_account_and_mails_a_verification_link(
     anonymous: Person,
 ) -> None:
+    # when someone signs up with an address in mixed case, in Dutch
     result = await sign_up(anonymous, email="  Anna.Jansen@Example.ORG ", language="NL")
 
+    # then the account is unverified and a Dutch mail with a link is queued, its token stored hashed
     assert result["errors"] == []
     assert result["account"] == {
         "id": result["account"]["id"],
@@ -264,13 +266,16 @@ async def test_sign_in_returns_a_bearer_token_that_identifies_the_viewer(
 async def test_sign_in_sets_an_http_only_same_site_cookie_that_alone_authenticates(
     http: httpx.AsyncClient, people: People
 ) -> None:
+    # given an account
     await people.account("bo@example.org")
 
+    # when it signs in
     response = await http.post(
         "/graphql",
         json={"query": SIGN_IN, "variables": {"email": "bo@example.org", "password": PASSWORD}},
     )
 
+    # then the answer sets an HttpOnly, SameSite session cookie that alone signs in later requests
     token = response.json()["data"]["signIn"]["token"]
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"carespace_session={token};")
@@ -437,13 +442,16 @@ async def reset_token(anonymous: Person, email: str) -> str:
 async def test_reset_password_sets_the_password_and_ends_every_other_session(
     http: httpx.AsyncClient, anonymous: Person, people: People
 ) -> None:
+    # given an unverified account signed in on two devices, and a reset token from its mail
     account = await people.account("bo@example.org", verified=False)
     phone = await people.signed_in(account)
     laptop = await people.signed_in(account)
     token = await reset_token(anonymous, "bo@example.org")
 
+    # when the password is reset from one device
     result = await laptop.data(RESET_PASSWORD, token=token, password=NEW_PASSWORD)
 
+    # then the address is verified, the other session ends, and only the new password works
     assert result["resetPassword"] == {
         "account": {"email": "bo@example.org", "emailVerified": True},
         "errors": [],

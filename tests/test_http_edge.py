@@ -151,6 +151,7 @@ async def test_bearer_requests_are_not_affected_by_the_origin(
 
 
 async def test_configured_cors_origins_may_use_the_cookie(db: str, client: Person) -> None:
+    # given a server that lists one browser origin
     app = create_app(
         Environment(
             database_url=db,
@@ -159,6 +160,7 @@ async def test_configured_cors_origins_may_use_the_cookie(db: str, client: Perso
         ),
         lifespan_tasks=False,
     )
+    # when that origin posts with the client's session cookie
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://carespace.test"
     ) as http:
@@ -167,6 +169,7 @@ async def test_configured_cors_origins_may_use_the_cookie(db: str, client: Perso
             json={"query": VIEWER},
             headers={"Origin": "https://app.example.org", **_cookie(client)},
         )
+    # then the client is signed in
     assert response.json()["data"]["viewer"]["email"] == client.email
 
 

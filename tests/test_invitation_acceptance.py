@@ -199,18 +199,22 @@ async def test_a_new_account_needs_good_details_and_nothing_is_half_written(
 async def test_unknown_tampered_and_expired_tokens_are_refused(
     assistant: Person, anonymous: Person, healthspace: models.Healthspace
 ) -> None:
+    # given an invitation and its token
     invitation = await invite_client(assistant, healthspace)
     token = await latest_token("anna.jansen@example.org")
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
 
+    # when unknown, tampered or empty tokens are used, then they are refused
     assert codes(await accept(anonymous, "no-such-token")) == ["INVALID_TOKEN"]
     assert codes(await accept(anonymous, tampered)) == ["INVALID_TOKEN"]
     assert codes(await accept(anonymous, "")) == ["INVALID_TOKEN"]
     assert (await anonymous.data(PREVIEW, token=tampered))["invitation"] is None
 
+    # when the invitation has expired
     await models.Invitation.filter(id=invitation["id"]).update(
         expires_at=datetime.now(UTC) - timedelta(seconds=1)
     )
+    # then its token is refused as expired
     expired = await accept(anonymous, token)
 
     assert codes(expired) == ["EXPIRED_TOKEN"]

@@ -476,6 +476,7 @@ async def test_listing_invitations_takes_the_same_queries_for_3_or_30(
     query ($id: ID!) { healthspace(id: $id) { invitations(first: 100) {
       nodes { email invitedBy { firstName } connectTo { id } healthspace { name } } } } }
     """
+    # when 3 and then 30 invitations are listed
     counts = []
     for total in (3, 30):
         while await models.Invitation.all().count() < total:
@@ -488,6 +489,7 @@ async def test_listing_invitations_takes_the_same_queries_for_3_or_30(
         assert len(result["healthspace"]["invitations"]["nodes"]) == total
         counts.append(counter.count)
 
+    # then both take the same number of queries
     assert counts[0] == counts[1]
 
 
@@ -543,9 +545,11 @@ async def test_resend_renews_the_expiry_and_restarts_the_reminder_wait(
 async def test_withdraw_makes_the_link_invalid_at_once(
     assistant: Person, anonymous: Person, healthspace: models.Healthspace
 ) -> None:
+    # given an invitation and its token
     invitation = await invite_client(assistant, healthspace)
     token = await latest_token("anna.jansen@example.org")
 
+    # when it is withdrawn, withdrawn again and resent
     withdrawn = (await assistant.data(WITHDRAW, id=invitation["id"]))["withdrawInvitation"]
     again = (await assistant.data(WITHDRAW, id=invitation["id"]))["withdrawInvitation"]
     await models.Invitation.filter(id=invitation["id"]).update(
@@ -553,6 +557,7 @@ async def test_withdraw_makes_the_link_invalid_at_once(
     )
     resend = (await assistant.data(RESEND, id=invitation["id"]))["resendInvitation"]
 
+    # then only the first withdrawal counts and the link shows it withdrawn
     assert withdrawn["invitation"]["status"] == "WITHDRAWN"
     assert [e["code"] for e in again["errors"]] == ["NOT_PENDING"]
     assert [e["code"] for e in resend["errors"]] == ["NOT_PENDING"]

@@ -361,12 +361,15 @@ async def test_a_request_is_decided_once(
 async def test_simultaneous_decisions_let_exactly_one_win(
     findable: models.Healthspace, applicant: Person, assistant: Person, administrator: Person
 ) -> None:
+    # given a pending request
     request_id = await ask(applicant, findable)
 
+    # when it is approved and rejected at once
     approved, rejected = await asyncio.gather(
         assistant(APPROVE, id=request_id), administrator(REJECT, id=request_id)
     )
 
+    # then exactly one decision wins, with one mail and a member only if approved
     outcomes = [
         codes(payload(approved, "approveJoinRequest")),
         codes(payload(rejected, "rejectJoinRequest")),
@@ -462,11 +465,13 @@ async def test_my_join_requests_lists_only_my_own(
 async def test_the_review_list_filters_by_status(
     people: People, findable: models.Healthspace, assistant: Person
 ) -> None:
+    # given three requests, one approved
     ids = []
     for _ in range(3):
         ids.append(await ask(await people.signed_in(await people.account()), findable))
     await assistant.data(APPROVE, id=ids[1])
 
+    # then the review list filters them by status
     def listed(result: dict[str, Any]) -> list[str]:
         return [node["id"] for node in result["healthspace"]["joinRequests"]["nodes"]]
 

@@ -100,6 +100,7 @@ async def test_a_pending_invitation_tells_when_it_was_sent_and_what_comes_next(
 async def test_an_invitation_that_ended_is_to_be_sent_again(
     healthspace: models.Healthspace, assistant: Person, ended: str
 ) -> None:
+    # given an invitation that ended in this way
     if ended == "withdrawn":
         await invite(healthspace, "anna@example.org", status=models.InvitationStatus.WITHDRAWN)
     elif ended == "expired":
@@ -109,8 +110,10 @@ async def test_an_invitation_that_ended_is_to_be_sent_again(
             healthspace, "anna@example.org", expires_at=datetime.now(UTC) - timedelta(hours=1)
         )
 
+    # when the address is looked up
     result = await lookup(assistant, healthspace, "anna@example.org")
 
+    # then it is to be sent again
     assert (result["status"], result["advice"]) == ("INVITATION_ENDED", "INVITE")
     assert result["invitation"]["status"] == ("WITHDRAWN" if ended == "withdrawn" else "EXPIRED")
     assert result["message"] == (

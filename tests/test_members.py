@@ -206,9 +206,11 @@ async def test_members_search_by_identification_number(
 async def test_members_come_in_pages(
     people: People, healthspace: models.Healthspace, administrator: Person
 ) -> None:
+    # given six clients
     for index in range(6):
         await people.client(healthspace, last_name=f"Client{index}")
 
+    # when the members are read four at a time
     seen: list[str] = []
     after = None
     pages = 0
@@ -221,6 +223,7 @@ async def test_members_come_in_pages(
             break
         after = page["pageInfo"]["endCursor"]
 
+    # then two pages hold all six, in order
     assert pages == 2
     assert seen == [f"Client{index}" for index in range(6)]
 
@@ -415,12 +418,15 @@ async def test_the_last_administrator_cannot_drop_the_role(administrator: Person
 async def test_an_administrator_may_step_down_when_another_remains(
     people: People, healthspace: models.Healthspace, administrator: Person
 ) -> None:
+    # given a second administrator
     await people.staff(healthspace, Role.ADMINISTRATOR)
 
+    # when the first steps down to clinician
     result = await administrator.data(
         UPDATE_MEMBER_ROLES, memberId=administrator.id, roles=["CLINICIAN"]
     )
 
+    # then it works, and their very next request is made without the role
     assert result["updateMemberRoles"]["errors"] == []
     # Their very next request is made without the role.
     assert (

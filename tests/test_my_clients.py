@@ -304,14 +304,17 @@ def test_a_source_name_is_registered_once(unread_messages: FakeSource) -> None:
 async def test_the_manage_connections_list_flags_my_connections(
     people: People, healthspace: models.Healthspace, colleague: Person
 ) -> None:
+    # given a clinician with own connections, connected to one of a colleague's three clients
     me = await people.staff(
         healthspace, Role.CLINICIAN, granted=[Permission.MANAGE_OWN_CONNECTIONS]
     )
     clients = await add_clients(healthspace, 3, connect_to=[colleague])
     await me.data(ADD_CONNECTION, clientId=str(clients[1].id), staffId=me.id)
 
+    # when they read the manage-connections list
     result = await me.data(MANAGE_CONNECTIONS_LIST, id=str(healthspace.id))
 
+    # then only that client is flagged as theirs, and the colleague sees their own
     assert [(n["lastName"], n["connectedToViewer"]) for n in nodes(result, "members")] == [
         ("Surname000", False),
         ("Surname001", True),

@@ -797,6 +797,7 @@ async def test_an_invitation_link_shows_a_masked_address_and_no_member_lists(
 async def test_a_signed_in_stranger_cannot_accept_someone_elses_invitation(
     healthspace: models.Healthspace, assistant: Person, outsider: Person
 ) -> None:
+    # given an invitation to Anna, its token read from her mail
     await assistant.data(
         INVITE_CLIENT,
         input={
@@ -808,8 +809,10 @@ async def test_a_signed_in_stranger_cannot_accept_someone_elses_invitation(
     )
     token = await latest_token("anna.jansen@example.org")
 
+    # when a signed-in outsider accepts it
     result = await outsider.data(ACCEPT_INVITATION, input={"token": token})
 
+    # then it is refused and they do not become a member
     assert result["acceptInvitation"] == {"member": None, "errors": [{"code": "EMAIL_MISMATCH"}]}
     assert not await models.Member.filter(
         account_id=outsider.account.id, healthspace_id=healthspace.id

@@ -138,6 +138,7 @@ async def test_verification_mails_cannot_be_alias_bombed(people: People) -> None
 
 
 async def test_sign_ups_per_address_per_hour(anonymous: Person) -> None:
+    # when one more than the limit of sign-ups comes from one address
     answers = [
         (
             await anonymous.data(
@@ -152,6 +153,7 @@ async def test_sign_ups_per_address_per_hour(anonymous: Person) -> None:
         )["signUp"]
         for i in range(limits.SIGN_UPS_PER_IP.count + 1)
     ]
+    # then the last is refused and no account is made for it
     assert all(a["errors"] == [] for a in answers[:-1])
     assert _codes(answers[-1]) == ["RATE_LIMITED"]
     assert await models.Account.all().count() == limits.SIGN_UPS_PER_IP.count

@@ -193,13 +193,16 @@ async def test_open_assignments_come_first_then_finished_newest_submission_first
 async def test_notes_are_for_connected_staff_only_and_checked(
     client: Person, clinician: Person
 ) -> None:
+    # given a connected client and clinician
     await connected(client, clinician)
 
+    # when the clinician adds a note, an empty one and a huge one, and the client adds one
     added = await clinician.data(ADD_NOTE, clientId=client.id, body="  First session.  ")
     empty = await clinician(ADD_NOTE, clientId=client.id, body=" ")
     huge = await clinician(ADD_NOTE, clientId=client.id, body="x" * 1_000_000)
     by_client = await client(ADD_NOTE, clientId=client.id, body="my own note")
 
+    # then only the clinician's good note is kept, and the client does not see it
     assert added["addNote"]["note"]["body"] == "First session."
     assert added["addNote"]["note"]["author"] == {"id": clinician.id}
     assert errors_of(empty, "addNote") == ["REQUIRED"]

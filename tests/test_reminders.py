@@ -115,9 +115,11 @@ async def test_the_reminder_mail_arrives_with_a_working_link(
     settings: Settings,
     smtp_sink: SmtpSink,
 ) -> None:
+    # given an invitation that got its first reminder
     clock = await invited(assistant, healthspace)
     await sweep(settings, now=clock.at(days=3))
 
+    # when the relay delivers both mails, the reminder names the practice, inviter and link
     assert await Relay(backend_for(smtp_sink.settings())).deliver_due() == 2
     mails = await smtp_sink.wait_for(2)
     reminder = next(mail for mail in mails if mail.subject.startswith("Reminder"))
@@ -126,10 +128,12 @@ async def test_the_reminder_mail_arrives_with_a_working_link(
     match = TOKEN.search(reminder.text)
     assert match is not None
 
+    # when the invitee accepts through the reminder's link
     accepted = await anonymous.data(
         ACCEPT, input={"token": match.group(1), "password": "a-fresh-horse-51"}
     )
 
+    # then they join
     assert accepted["acceptInvitation"]["errors"] == []
 
 
@@ -289,9 +293,11 @@ async def test_two_schedulers_on_postgres_send_every_reminder_once(
 async def test_the_schedule_sweeps_until_cancelled(
     assistant: Person, healthspace: models.Healthspace, settings: Settings
 ) -> None:
+    # given an invitation due for its first reminder
     clock = await invited(assistant, healthspace)
     clock.at(days=3)
 
+    # when the schedule runs, then it reminds and later expires, until cancelled
     schedule = asyncio.create_task(run_reminder_schedule(settings, 0.01, clock=clock))
     try:
         assert await eventually(lambda: models.OutboxMessage.exists(template="invitation_reminder"))
@@ -304,6 +310,7 @@ async def test_the_schedule_sweeps_until_cancelled(
         with pytest.raises(asyncio.CancelledError):
             await schedule
 
+    # then exactly one reminder went out
     assert len(await reminder_mails()) == 1
 
 

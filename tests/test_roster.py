@@ -162,6 +162,7 @@ async def test_every_outcome_in_roster_order(
 async def test_a_member_is_already_connected_to_the_inviting_clinician(
     people: People, healthspace: models.Healthspace
 ) -> None:
+    # given a client of the inviting clinician and a client of another
     inviter = await people.staff(healthspace, Role.CLINICIAN, granted=[Permission.INVITE_CLIENTS])
     other = await people.staff(healthspace, Role.CLINICIAN)
     mine = await people.client(healthspace, email="mine@example.org")
@@ -174,9 +175,11 @@ async def test_a_member_is_already_connected_to_the_inviting_clinician(
             current_key=f"{client.id}:{staff.id}",
         )
 
+    # when the clinician sends a roster naming both
     # connectTo [] unticks the box, yet a client of the inviting clinician stays "connected".
     payload = await invite(inviter, "mine@example.org\ntheirs@example.org", connectTo=[])
 
+    # then their own client is already connected, the other already a member
     assert [row["outcome"] for row in payload["rows"]] == ["ALREADY_CONNECTED", "ALREADY_MEMBER"]
 
 

@@ -155,12 +155,14 @@ async def test_a_windows_spreadsheet_export_is_read(
     settings: Settings,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # given a semicolon-separated cp1252 export and one known account
     path = tmp_path / "export.csv"
     path.write_bytes(
         "rene@example.org;Bienvenue Ren\xe9\r\nnobody@example.org\r\n".encode("cp1252")
     )
     await people.account("rene@example.org")
 
+    # when the file is sent, requiring an existing account
     code = await commands.invite_roster_file(
         settings,
         healthspace_id=str(healthspace.id),
@@ -168,6 +170,7 @@ async def test_a_windows_spreadsheet_export_is_read(
         require_existing_account=True,
     )
 
+    # then the note is read right, and the address without an account is listed
     out = capsys.readouterr().out
     assert code == 0
     assert (await models.Invitation.get(email="rene@example.org")).note == "Bienvenue René"

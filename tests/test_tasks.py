@@ -222,14 +222,17 @@ async def test_a_clinician_sees_only_their_own_task_count(
 async def test_granted_permissions_open_the_matching_lists(
     people: People, healthspace: models.Healthspace, situation: dict[str, Any]
 ) -> None:
+    # given a clinician granted own connections and client invitations
     clinician = await people.staff(
         healthspace,
         Role.CLINICIAN,
         granted=[Permission.MANAGE_OWN_CONNECTIONS, Permission.INVITE_CLIENTS],
     )
 
+    # when they read the task counts
     counts = (await clinician.data(COUNTS, id=str(healthspace.id)))["healthspace"]["tasks"]
 
+    # then they see the matching lists
     # Client invitations only: inviting staff is not theirs.
     assert counts["counts"] == {
         "clientsWithoutConnection": 2,
