@@ -4,7 +4,6 @@ and the fields that must never exist (hashes, raw tokens)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from typing import Any
@@ -13,12 +12,13 @@ import pytest
 from conftest import PUBLIC_URL, People, Person, error_code
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined
 from helpers import connect, latest_token
+from websocket_session import WebSocketSession
 
 import models
 from permissions.roles import Permission, Role
 from schema.limits import QueryLimits
 from schema.settings import Settings
-from server import Environment, build_schema, create_app
+from server import build_schema
 
 # --- documents ---------------------------------------------------------------------------------
 
@@ -225,8 +225,6 @@ FOREIGN_ID_MUTATIONS = {
 }
 
 VIEWER = "query { viewer { id memberships { id } } }"
-
-WS_PROTOCOL = "graphql-transport-ws"
 
 
 @pytest.fixture
@@ -487,88 +485,6 @@ async def test_a_deactivated_member_loses_everything_at_their_next_request(
         assert result["data"] == {"healthspace": None}, field
     lookup = await clinician(MEMBER_LOOKUP, healthspaceId=str(healthspace.id), email=client.email)
     assert error_code(lookup) == "NOT_FOUND"
-
-
-class WebSocketSession:
-    """A graphql-transport-ws connection to the ASGI app, driven in the test's own event loop."""
-
-    def __init__(self, token: str | None) -> None:
-        self.app = create_app(
-            Environment(settings=Settings(public_url=PUBLIC_URL)), lifespan_tasks=False
-        )
-        self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        headers = [(b"host", b"carespace.test"), (b"sec-websocket-protocol", WS_PROTOCOL.encode())]
-        if token:
-            headers.append((b"authorization", f"Bearer {token}".encode()))
-        self.scope = {
-            "type": "websocket",
-            "asgi": {"version": "3.0"},
-            "scheme": "ws",
-            "path": "/graphql",
-            "raw_path": b"/graphql",
-            "root_path": "",
-            "query_string": b"",
-            "headers": headers,
-            "client": ("203.0.113.7", 51000),
-            "server": ("carespace.test", 80),
-            "subprotocols": [WS_PROTOCOL],
-        }
-        self.task: asyncio.Task[None] | None = None
-        self.count = 0
-
-    async def _receive(self) -> dict[str, Any]:
-        return await self.incoming.get()
-
-    async def _send(self, message: dict[str, Any]) -> None:
-        await self.outgoing.put(message)
-
-    async def _next(self) -> dict[str, Any]:
-        message = await asyncio.wait_for(self.outgoing.get(), timeout=10)
-        if message["type"] == "websocket.send":
-            return json.loads(message.get("text") or message["bytes"])
-        return message
-
-    async def __aenter__(self) -> WebSocketSession:
-        self.task = asyncio.create_task(self.app(self.scope, self._receive, self._send))
-        await self.incoming.put({"type": "websocket.connect"})
-        assert (await self._next())["type"] == "websocket.accept"
-        await self._text({"type": "connection_init"})
-        assert (await self._next())["type"] == "connection_ack"
-        return self
-
-    async def _text(self, payload: dict[str, Any]) -> None:
-        await self.incoming.put({"type": "websocket.receive", "text": json.dumps(payload)})
-
-    async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
-        self.count += 1
-        operation = str(self.count)
-        await self._text(
-            {
-                "id": operation,
-                "type": "subscribe",
-                "payload": {"query": query, "variables": variables},
-            }
-        )
-        result: dict[str, Any] = {}
-        while True:
-            message = await self._next()
-            if message.get("type") == "next":
-                result = message["payload"]
-            elif message.get("type") == "error":
-                return {"data": None, "errors": message["payload"]}
-            elif message.get("type") == "complete":
-                return result
-            else:
-                raise AssertionError(message)
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.incoming.put({"type": "websocket.disconnect", "code": 1000})
-        assert self.task is not None
-        try:
-            await asyncio.wait_for(self.task, timeout=10)
-        except Exception:  # closing is best effort
-            self.task.cancel()
 
 
 async def test_a_websocket_operation_sees_a_deactivation_at_once(
