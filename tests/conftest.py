@@ -1,6 +1,8 @@
 """The suite's harness: one migrated database per run (SQLite by default, PostgreSQL when
 CARESPACE_TEST_DATABASE_URL points there), emptied after every test; the ASGI app driven by
-httpx; and role fixtures (anonymous, client, clinician, assistant, administrator, outsider)."""
+httpx; and role fixtures (anonymous, client, clinician, colleague, own_clinician, assistant,
+administrator, outsider, and `person`/`actor` for role matrices). Plain helpers shared by several
+test files live in tests/helpers.py, shared GraphQL documents in tests/documents.py."""
 
 from __future__ import annotations
 
@@ -249,6 +251,41 @@ async def client(people: People, healthspace: models.Healthspace) -> Person:
 async def outsider(people: People, other_healthspace: models.Healthspace) -> Person:
     """An administrator, but of another Healthspace."""
     return await people.staff(other_healthspace, Role.ADMINISTRATOR, label="outsider")
+
+
+@pytest.fixture
+async def colleague(people: People, healthspace: models.Healthspace) -> Person:
+    """A second clinician of the same Healthspace."""
+    return await people.staff(
+        healthspace, Role.CLINICIAN, label="colleague", first_name="Cor", last_name="Colleague"
+    )
+
+
+@pytest.fixture
+async def own_clinician(people: People, healthspace: models.Healthspace) -> Person:
+    """A clinician granted MANAGE_OWN_CONNECTIONS."""
+    return await people.staff(
+        healthspace,
+        Role.CLINICIAN,
+        granted=[Permission.MANAGE_OWN_CONNECTIONS],
+        label="own clinician",
+        first_name="Olga",
+        last_name="Own",
+    )
+
+
+@pytest.fixture
+def person(request: pytest.FixtureRequest) -> Person:
+    """The role fixture named by the test's indirect parameter, for role matrices (async
+    fixtures cannot be fetched by name from inside a running test):
+    `@pytest.mark.parametrize("person", ["client", "clinician"], indirect=True)`."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def actor(request: pytest.FixtureRequest) -> Person:
+    """The same as `person`, under the name the permission matrices use."""
+    return request.getfixturevalue(request.param)
 
 
 @pytest.fixture

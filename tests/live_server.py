@@ -1,10 +1,12 @@
 """A real `python server.py serve` on a free loopback port, on a fresh SQLite file with the demo
-data, for the tests that need a live server (browser, WebSocket, access log)."""
+data, for the tests that need a live server (browser, WebSocket, access log); and `run_server`,
+one `server.py` command on a SQLite file in a temporary folder, with `rows` to read that file."""
 
 from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -98,3 +100,27 @@ def live_server(tmp_path: Path, **variables: str) -> Iterator[LiveServer]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def run_server(tmp_path: Path, *args: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("CARESPACE_")
+    }
+    environment |= {
+        "CARESPACE_DATABASE_URL": f"sqlite://{tmp_path / 'carespace.sqlite3'}",
+        "CARESPACE_MAIL_DIR": str(tmp_path / "mail"),
+        **variables,
+    }
+    return subprocess.run(
+        [sys.executable, "server.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(tmp_path / "carespace.sqlite3") as connection:
+        return connection.execute(sql).fetchall()

@@ -110,11 +110,6 @@ async def plan(clinician: Person, client: Person, title: str = "Sleep diary", **
     return str(result["planAssignment"]["assignment"]["id"])
 
 
-def errors_of(result: dict[str, Any], field: str) -> list[str]:
-    assert not result.get("errors"), result["errors"]
-    return [error["code"] for error in result["data"][field]["errors"]]
-
-
 async def denied_events() -> int:
     return await models.AuditEvent.filter(
         action="RECORD_DENIED", outcome=models.AuditOutcome.DENIED

@@ -4,9 +4,8 @@ the README says."""
 from __future__ import annotations
 
 from conftest import Person
+from helpers import accept, invitation_token, invite_client
 from smtp_sink import SmtpSink
-from test_invitation_acceptance import accept
-from test_invitations import TOKEN, invite_client
 
 import models
 from mailer.relay import Relay, backend_for
@@ -27,7 +26,7 @@ async def test_the_client_connected_on_acceptance_gets_the_names_of_their_clinic
     relay = Relay(backend_for(smtp_sink.settings()))
     assert await relay.deliver_due() == 1
     [invitation_mail] = await smtp_sink.wait_for(1)
-    token = TOKEN.search(invitation_mail.text).group(1)  # type: ignore[union-attr]
+    token = invitation_token(invitation_mail.text)
 
     # when the client accepts
     accepted = await accept(anonymous, token)
@@ -53,7 +52,7 @@ async def test_no_connection_mail_when_nobody_is_connected(
     relay = Relay(backend_for(smtp_sink.settings()))
     assert await relay.deliver_due() == 1
     [invitation_mail] = await smtp_sink.wait_for(1)
-    token = TOKEN.search(invitation_mail.text).group(1)  # type: ignore[union-attr]
+    token = invitation_token(invitation_mail.text)
 
     assert (await accept(anonymous, token))["errors"] == []
 

@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from conftest import PASSWORD, PUBLIC_URL, People, Person, data_of, execute
+from conftest import PASSWORD, People, Person, data_of, execute
+from documents import RESET_PASSWORD, SIGN_UP
+from helpers import email_token, link_token, mail_to, sign_up_input
 from smtp_sink import SmtpSink
 
 import models
 from mailer.relay import Relay, backend_for
 from permissions.passwords import PASSWORD_RULE
-from permissions.tokens import hash_token, new_token
+from permissions.tokens import hash_token
 from schema.settings import Settings
 from server import Environment, create_app
-
-SIGN_UP = """
-mutation SignUp($input: SignUpInput!) {
-  signUp(input: $input) {
-    account { id email firstName lastName language emailVerified }
-    errors { field code message }
-  }
-}
-"""
 
 VERIFY_EMAIL = """
 mutation VerifyEmail($token: String!) {
@@ -61,53 +53,11 @@ mutation RequestPasswordReset($email: String!) {
 }
 """
 
-RESET_PASSWORD = """
-mutation ResetPassword($token: String!, $password: String!) {
-  resetPassword(token: $token, password: $password) {
-    account { email emailVerified }
-    errors { field code message }
-  }
-}
-"""
-
 NEW_PASSWORD = "another-horse-77"
-
-
-def sign_up_input(**changes: Any) -> dict[str, Any]:
-    return {
-        "email": "anna.jansen@example.org",
-        "password": PASSWORD,
-        "firstName": "Anna",
-        "lastName": "Jansen",
-    } | changes
-
-
-def link_token(text: str, path: str) -> str:
-    """The token of the first link to `path` in a mail body."""
-    match = re.search(re.escape(f"{PUBLIC_URL}{path}?token=") + r"([A-Za-z0-9_-]+)", text)
-    assert match, f"no {path} link in:\n{text}"
-    return match.group(1)
-
-
-async def mail_to(address: str) -> list[models.OutboxMessage]:
-    return await models.OutboxMessage.filter(to_address=address).order_by("created_at")
 
 
 async def sign_up(anonymous: Person, **changes: Any) -> dict[str, Any]:
     return (await anonymous.data(SIGN_UP, input=sign_up_input(**changes)))["signUp"]
-
-
-async def email_token(
-    account: models.Account, purpose: models.TokenPurpose, *, expires_in: timedelta
-) -> str:
-    token = new_token()
-    await models.EmailToken.create(
-        account=account,
-        purpose=purpose,
-        token_hash=hash_token(token),
-        expires_at=datetime.now(UTC) + expires_in,
-    )
-    return token
 
 
 async def viewer_email(http: httpx.AsyncClient, token: str | None) -> str | None:
@@ -121,8 +71,10 @@ async def viewer_email(http: httpx.AsyncClient, token: str | None) -> str | None
 async def test_sign_up_creates_an_unverified_account_and_mails_a_verification_link(
     anonymous: Person,
 ) -> None:
+    # when someone signs up with an address in mixed case, in Dutch
     result = await sign_up(anonymous, email="  Anna.Jansen@Example.ORG ", language="NL")
 
+    # then the account is unverified and a Dutch mail with a link is queued, its token stored hashed
     assert result["errors"] == []
     assert result["account"] == {
         "id": result["account"]["id"],
@@ -144,6 +96,7 @@ async def test_sign_up_creates_an_unverified_account_and_mails_a_verification_li
 async def test_verification_mail_arrives_over_smtp_and_its_link_verifies_the_address(
     anonymous: Person, smtp_sink: SmtpSink
 ) -> None:
+    # given a sign-up whose verification mail the relay delivered
     await sign_up(anonymous)
     relay = Relay(backend_for(smtp_sink.settings()))
     assert await relay.deliver_due() == 1
@@ -155,8 +108,10 @@ async def test_verification_mail_arrives_over_smtp_and_its_link_verifies_the_add
     token = link_token(received.text, "/verify-email")
     assert link_token(received.html, "/verify-email") == token
 
+    # when the link's token is used
     result = (await anonymous.data(VERIFY_EMAIL, token=token))["verifyEmail"]
 
+    # then the address is verified
     assert result == {
         "account": {"email": "anna.jansen@example.org", "emailVerified": True},
         "errors": [],
@@ -311,13 +266,16 @@ async def test_sign_in_returns_a_bearer_token_that_identifies_the_viewer(
 async def test_sign_in_sets_an_http_only_same_site_cookie_that_alone_authenticates(
     http: httpx.AsyncClient, people: People
 ) -> None:
+    # given an account
     await people.account("bo@example.org")
 
+    # when it signs in
     response = await http.post(
         "/graphql",
         json={"query": SIGN_IN, "variables": {"email": "bo@example.org", "password": PASSWORD}},
     )
 
+    # then the answer sets an HttpOnly, SameSite session cookie that alone signs in later requests
     token = response.json()["data"]["signIn"]["token"]
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"carespace_session={token};")
@@ -484,13 +442,16 @@ async def reset_token(anonymous: Person, email: str) -> str:
 async def test_reset_password_sets_the_password_and_ends_every_other_session(
     http: httpx.AsyncClient, anonymous: Person, people: People
 ) -> None:
+    # given an unverified account signed in on two devices, and a reset token from its mail
     account = await people.account("bo@example.org", verified=False)
     phone = await people.signed_in(account)
     laptop = await people.signed_in(account)
     token = await reset_token(anonymous, "bo@example.org")
 
+    # when the password is reset from one device
     result = await laptop.data(RESET_PASSWORD, token=token, password=NEW_PASSWORD)
 
+    # then the address is verified, the other session ends, and only the new password works
     assert result["resetPassword"] == {
         "account": {"email": "bo@example.org", "emailVerified": True},
         "errors": [],
@@ -563,6 +524,7 @@ async def test_an_expired_reset_link_is_refused(anonymous: Person, people: Peopl
 
 async def test_sign_up_refuses_a_date_of_birth_in_the_future(anonymous) -> None:
     tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    # when someone signs up with a date of birth in the future
     result = await anonymous.data(
         """mutation($input: SignUpInput!) {
              signUp(input: $input) { account { id } errors { field code } } }""",
@@ -575,6 +537,7 @@ async def test_sign_up_refuses_a_date_of_birth_in_the_future(anonymous) -> None:
         },
     )
 
+    # then it is refused and no account is made
     assert result["signUp"] == {
         "account": None,
         "errors": [{"field": ["dateOfBirth"], "code": "INVALID"}],

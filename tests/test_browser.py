@@ -145,6 +145,7 @@ def _link_in_mail(folder: Path, address: str) -> str:
 def test_the_built_in_verify_page_verifies_in_dutch_and_drops_the_token_from_the_address(
     server: LiveServer, browser_page: tuple[object, list[str], list[str]]
 ) -> None:
+    # given a sign-up in Dutch and the link in its mail
     page, outside, violations = browser_page
     signed_up = server.graphql(
         'mutation { signUp(input: {email: "sam@example.org", password: "a-long-secret-9",'
@@ -154,11 +155,13 @@ def test_the_built_in_verify_page_verifies_in_dutch_and_drops_the_token_from_the
     link = _link_in_mail(server.mail, "sam@example.org")
     assert link.startswith(server.url + "/verify-email?token=")  # the served port, not 8000
 
+    # when the link is opened in the browser and the button pressed
     page.goto(link)  # type: ignore[attr-defined]
     page.wait_for_function("() => !location.search.includes('token')")  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_selector("#message:has-text('bevestigd')")  # type: ignore[attr-defined]
 
+    # then the address is verified, the token left the address bar, and nothing left the machine
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "verify-email.png"))  # type: ignore[attr-defined]
     assert "token" not in page.url  # type: ignore[attr-defined]

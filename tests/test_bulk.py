@@ -43,6 +43,7 @@ def writes() -> Iterator[list[str]]:
 async def test_insert_rows_writes_what_differs_and_what_is_shared_in_one_statement(
     db: str,
 ) -> None:
+    # given 251 audit rows made from one template
     healthspace_id = uuid.uuid4()
     template = audit_event(None, "SOMETHING", healthspace_id=healthspace_id, details={"a": 1})
     rows = [template] + [
@@ -50,9 +51,11 @@ async def test_insert_rows_writes_what_differs_and_what_is_shared_in_one_stateme
         for n in range(250)
     ]
 
+    # when they are inserted
     with writes() as statements:
         await insert_rows(get_connection("default"), rows)
 
+    # then one statement wrote them all, each with its own values and the shared ones
     assert len(statements) == 1
     stored = await models.AuditEvent.filter(healthspace_id=healthspace_id).order_by("occurred_at")
     assert len(stored) == 251

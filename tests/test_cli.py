@@ -4,8 +4,6 @@ fresh SQLite file."""
 from __future__ import annotations
 
 import os
-import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,9 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from live_server import DEMO_PASSWORD, ROOT, free_port, rows, run_server
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_PASSWORD = "demo-password-2026"
 DEMO_SIGN_INS = [
     "administrator@example.com",
     "assistant@example.com",
@@ -24,30 +21,6 @@ DEMO_SIGN_INS = [
     "client1@example.com",
     "client2@example.com",
 ]
-
-
-def run_server(tmp_path: Path, *args: str, **variables: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("CARESPACE_")
-    }
-    environment |= {
-        "CARESPACE_DATABASE_URL": f"sqlite://{tmp_path / 'carespace.sqlite3'}",
-        "CARESPACE_MAIL_DIR": str(tmp_path / "mail"),
-        **variables,
-    }
-    return subprocess.run(
-        [sys.executable, "server.py", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(tmp_path / "carespace.sqlite3") as connection:
-        return connection.execute(sql).fetchall()
 
 
 def test_migrate_creates_the_database(tmp_path: Path) -> None:
@@ -59,9 +32,11 @@ def test_migrate_creates_the_database(tmp_path: Path) -> None:
 
 
 def test_seed_demo_prints_the_five_sign_ins_and_can_run_twice(tmp_path: Path) -> None:
+    # when the demo data is seeded twice
     first = run_server(tmp_path, "seed-demo", CARESPACE_DEMO_PASSWORD=DEMO_PASSWORD)
     second = run_server(tmp_path, "seed-demo", CARESPACE_DEMO_PASSWORD=DEMO_PASSWORD)
 
+    # then both runs print the sign-ins and the data is there once
     for result in (first, second):
         assert result.returncode == 0, result.stderr
         for email in DEMO_SIGN_INS:
@@ -125,13 +100,8 @@ def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
     assert "type Mutation {" in output.read_text()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_serve_answers_graphql_and_its_relay_delivers_mail(tmp_path: Path) -> None:
+    # given a served Carespace on a free port
     port = free_port()
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith("CARESPACE_")
@@ -161,6 +131,7 @@ def test_serve_answers_graphql_and_its_relay_delivers_mail(tmp_path: Path) -> No
                 time.sleep(0.2)
         assert viewer.json() == {"data": {"viewer": None}}
 
+        # when someone signs up
         signed_up = httpx.post(
             url,
             json={
@@ -178,6 +149,7 @@ def test_serve_answers_graphql_and_its_relay_delivers_mail(tmp_path: Path) -> No
         )
         assert signed_up.json() == {"data": {"signUp": {"errors": []}}}
 
+        # then the relay writes the verification mail as a .eml file
         mail_dir = tmp_path / "mail"
         while not list(mail_dir.glob("*.eml")):
             assert time.monotonic() < deadline, "the relay did not deliver the verification mail"

@@ -7,15 +7,13 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
+from live_server import ROOT
 
 from schema.settings import Settings
 from server import ConfigurationError, Environment, create_app, environment_from
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_defaults_need_no_environment() -> None:
@@ -39,6 +37,7 @@ def test_empty_variables_mean_the_default() -> None:
 
 
 def test_production_settings() -> None:
+    # given a production environment
     environment = environment_from(
         {
             "CARESPACE_DATABASE_URL": "postgres://carespace:secret@db.internal:5432/carespace",
@@ -54,6 +53,7 @@ def test_production_settings() -> None:
         }
     )
 
+    # then the database, public URL, session, safety switches and mail are read from it
     assert environment.database_url == "postgres://carespace:secret@db.internal:5432/carespace"
     settings = environment.settings
     assert settings.public_url == "https://app.carespace.example"
@@ -207,6 +207,7 @@ async def test_production_serves_neither_graphiql_nor_introspection(db: str) -> 
 
 
 async def test_listed_browser_origins_may_call_the_api_with_their_cookie(db: str) -> None:
+    # given two listed browser origins
     environment = environment_from(
         {"CARESPACE_CORS_ORIGINS": "https://app.example.org, http://localhost:5173"}
     )
@@ -218,6 +219,7 @@ async def test_listed_browser_origins_may_call_the_api_with_their_cookie(db: str
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "authorization,content-type",
     }
+    # when a listed and an unlisted origin ask, and a listed one posts
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://carespace.test"
     ) as web:
@@ -233,6 +235,7 @@ async def test_listed_browser_origins_may_call_the_api_with_their_cookie(db: str
             headers={"Origin": "http://localhost:5173"},
         )
 
+    # then only the listed origins are allowed, with their cookie
     assert listed.status_code == 200
     assert listed.headers["access-control-allow-origin"] == "https://app.example.org"
     assert listed.headers["access-control-allow-credentials"] == "true"

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
 
 import pytest
 from conftest import People, Person
-from smtp_sink import ReceivedMessage, SmtpSink
+from helpers import deliver, payload
+from smtp_sink import SmtpSink
 
 import models
-from mailer.relay import Relay, backend_for
-from permissions.roles import Permission, Role
+from permissions.roles import Role
 
 CONNECTION_FIELDS = """
     id createdAt endedAt
@@ -60,32 +59,6 @@ query MemberConnections($id: ID!) {
 """
 
 
-@pytest.fixture
-async def colleague(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(
-        healthspace, Role.CLINICIAN, label="colleague", first_name="Cor", last_name="Colleague"
-    )
-
-
-@pytest.fixture
-async def own_clinician(people: People, healthspace: models.Healthspace) -> Person:
-    """A clinician granted MANAGE_OWN_CONNECTIONS."""
-    return await people.staff(
-        healthspace,
-        Role.CLINICIAN,
-        granted=[Permission.MANAGE_OWN_CONNECTIONS],
-        label="own clinician",
-        first_name="Olga",
-        last_name="Own",
-    )
-
-
-async def deliver(sink: SmtpSink) -> list[ReceivedMessage]:
-    """Push the outbox out to the test SMTP server; return everything it received."""
-    await Relay(backend_for(sink.settings())).deliver_due()
-    return sink.messages
-
-
 async def current_pairs() -> set[tuple[str, str]]:
     rows = await models.Connection.filter(current_key__not_isnull=True).values_list(
         "client_id", "staff_id"
@@ -99,21 +72,18 @@ async def audit_actions() -> list[str]:
     )
 
 
-def payload(result: dict[str, Any], name: str) -> dict[str, Any]:
-    assert not result.get("errors"), result["errors"]
-    return result["data"][name]
-
-
 # --- adding ------------------------------------------------------------------------------------
 
 
 async def test_an_assistant_connects_a_client_and_a_clinician(
     assistant: Person, client: Person, clinician: Person, smtp_sink: SmtpSink
 ) -> None:
+    # when an assistant connects a client and a clinician
     result = payload(
         await assistant(ADD_CONNECTION, clientId=client.id, staffId=clinician.id), "addConnection"
     )
 
+    # then the connection is listed on both sides, audited, and the client is mailed
     assert result["errors"] == []
     connection = result["connection"]
     assert connection["client"] == {"id": client.id}
@@ -216,6 +186,7 @@ async def test_bad_connections_are_refused_with_a_clear_code_and_change_nothing(
     code: str,
     field: list[str],
 ) -> None:
+    # given the bad case
     client_id, staff_id = client.id, clinician.id
     if case == "staff member without the clinician role":
         staff_id = assistant.id
@@ -233,10 +204,12 @@ async def test_bad_connections_are_refused_with_a_clear_code_and_change_nothing(
         staff_id = "00000000-0000-4000-8000-000000000000"
     audit_before = await models.AuditEvent.all().count()
 
+    # when the administrator tries to connect
     result = payload(
         await administrator(ADD_CONNECTION, clientId=client_id, staffId=staff_id), "addConnection"
     )
 
+    # then the clear code is returned and nothing is written, mailed or audited
     assert result["connection"] is None
     [error] = result["errors"]
     assert (error["code"], error["field"]) == (code, field)
@@ -249,6 +222,7 @@ async def test_bad_connections_are_refused_with_a_clear_code_and_change_nothing(
 async def test_a_clinician_with_own_connections_connects_and_disconnects_only_themselves(
     own_clinician: Person, colleague: Person, client: Person, smtp_sink: SmtpSink
 ) -> None:
+    # when the clinician connects themselves
     added = payload(
         await own_clinician(ADD_CONNECTION, clientId=client.id, staffId=own_clinician.id),
         "addConnection",
@@ -256,12 +230,14 @@ async def test_a_clinician_with_own_connections_connects_and_disconnects_only_th
     assert added["errors"] == []
     assert added["connection"]["createdBy"] == {"id": own_clinician.id}
 
+    # and tries to connect a colleague
     refused = await own_clinician(ADD_CONNECTION, clientId=client.id, staffId=colleague.id)
     assert refused["data"] is None
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert refused["errors"][0]["message"] == "You may only connect or disconnect yourself."
     assert await current_pairs() == {(client.id, own_clinician.id)}
 
+    # and disconnects themselves
     removed = payload(
         await own_clinician(REMOVE_CONNECTION, clientId=client.id, staffId=own_clinician.id),
         "removeConnection",
@@ -269,6 +245,7 @@ async def test_a_clinician_with_own_connections_connects_and_disconnects_only_th
     assert removed["errors"] == []
     assert await current_pairs() == set()
     # The relay may deliver in parallel, so the order of arrival is not asserted.
+    # then both changes are mailed
     assert sorted(mail.subject for mail in await deliver(smtp_sink)) == [
         "Olga Own of Praktijk De Linde is no longer connected with you",
         "Olga Own of Praktijk De Linde is now connected with you",
@@ -281,15 +258,18 @@ async def test_a_clinician_with_own_connections_connects_and_disconnects_only_th
 async def test_removing_a_connection_keeps_it_as_history(
     assistant: Person, administrator: Person, client: Person, clinician: Person, smtp_sink: SmtpSink
 ) -> None:
+    # given a connection made by the assistant
     created = payload(
         await assistant(ADD_CONNECTION, clientId=client.id, staffId=clinician.id), "addConnection"
     )["connection"]
 
+    # when the administrator removes it
     ended = payload(
         await administrator(REMOVE_CONNECTION, clientId=client.id, staffId=clinician.id),
         "removeConnection",
     )
 
+    # then it is ended (kept as history), audited, gone from the list, and both sides are mailed
     assert ended["errors"] == []
     connection = ended["connection"]
     assert connection["id"] == created["id"]
@@ -372,16 +352,19 @@ async def test_setting_a_clients_clinicians_applies_the_difference_in_one_change
     colleague: Person,
     smtp_sink: SmtpSink,
 ) -> None:
+    # given a client connected to the clinician, that mail already sent
     third = await people.staff(healthspace, Role.CLINICIAN, first_name="Tess", last_name="Third")
     await assistant.data(ADD_CONNECTION, clientId=client.id, staffId=clinician.id)
     await deliver(smtp_sink)
     smtp_sink.clear()
 
+    # when the assistant sets the client's clinicians to the colleague and a third
     result = payload(
         await assistant(SET_CONNECTIONS, memberId=client.id, memberIds=[colleague.id, third.id]),
         "setConnections",
     )
 
+    # then the difference is applied, audited, and told in one mail
     assert result["errors"] == []
     assert result["member"] == {"id": client.id}
     assert {c["staff"]["id"] for c in result["connections"]} == {colleague.id, third.id}
@@ -412,8 +395,10 @@ async def test_a_clinician_sets_their_own_client_list(
     client: Person,
     smtp_sink: SmtpSink,
 ) -> None:
+    # given a second client
     second = await people.client(healthspace, first_name="Sam", last_name="Second")
 
+    # when the clinician sets their own clients to both
     result = payload(
         await own_clinician(
             SET_CONNECTIONS, memberId=own_clinician.id, memberIds=[client.id, second.id]
@@ -421,6 +406,7 @@ async def test_a_clinician_sets_their_own_client_list(
         "setConnections",
     )
 
+    # then both are connected and mailed
     assert result["errors"] == []
     assert await current_pairs() == {(client.id, own_clinician.id), (second.id, own_clinician.id)}
     mails = await deliver(smtp_sink)
@@ -429,6 +415,7 @@ async def test_a_clinician_sets_their_own_client_list(
         "Olga Own of Praktijk De Linde is now connected with you"
     }
 
+    # and an empty list ends both
     cleared = payload(
         await own_clinician(SET_CONNECTIONS, memberId=own_clinician.id, memberIds=[]),
         "setConnections",
@@ -478,6 +465,7 @@ async def test_one_bad_entry_refuses_the_whole_list(
     entry: str,
     code: str,
 ) -> None:
+    # given a client with a clinician, and the bad entry of this case
     await assistant.data(ADD_CONNECTION, clientId=client.id, staffId=clinician.id)
     before = (await current_pairs(), await models.OutboxMessage.all().count())
     if entry == "deactivated clinician":
@@ -493,11 +481,13 @@ async def test_one_bad_entry_refuses_the_whole_list(
         bad = "nonsense"
 
     # The list drops the current clinician and adds a good one before the bad one.
+    # when the assistant sets a list with a good entry before the bad one
     result = payload(
         await assistant(SET_CONNECTIONS, memberId=client.id, memberIds=[colleague.id, bad]),
         "setConnections",
     )
 
+    # then the whole list is refused at the bad entry and nothing changed
     assert result["connections"] is None
     assert [(e["code"], e["field"]) for e in result["errors"]] == [(code, ["memberIds", "1"])]
     assert (await current_pairs(), await models.OutboxMessage.all().count()) == before
@@ -571,6 +561,7 @@ async def test_a_client_never_sees_their_clinicians_other_clients(
     client: Person,
     healthspace: models.Healthspace,
 ) -> None:
+    # given a clinician with a date of birth, connected to the client and another client
     other_client = await people.client(healthspace, last_name="Private")
     for person in (client, other_client):
         await assistant.data(ADD_CONNECTION, clientId=person.id, staffId=clinician.id)
@@ -578,8 +569,10 @@ async def test_a_client_never_sees_their_clinicians_other_clients(
     clinician.account.date_of_birth = dt.date(1980, 1, 2)
     await clinician.account.save()
 
+    # when the client looks at their clinicians
     seen = await client.data(CLIENT_LOOKS_AT_CLINICIANS, id=str(healthspace.id))
 
+    # then they see neither the date of birth nor the other client, which staff do see
     [link] = seen["healthspace"]["viewerMember"]["connections"]
     assert link["staff"]["lastName"] == "Clinic"
     assert link["staff"]["dateOfBirth"] is None

@@ -3,13 +3,12 @@ exact outcome, and nothing changed whenever the outcome is not OK."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from conftest import People, Person
+from helpers import connect, outcome
 
 import models
-from permissions.roles import Permission, Role
+from permissions.roles import Role
 
 ADD_CONNECTION = """
 mutation AddConnection($clientId: ID!, $staffId: ID!) {
@@ -75,42 +74,8 @@ MATRIX: dict[str, list[str]] = {
 
 
 @pytest.fixture
-async def own_clinician(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(
-        healthspace, Role.CLINICIAN, granted=[Permission.MANAGE_OWN_CONNECTIONS], label="own"
-    )
-
-
-@pytest.fixture
 async def patient(people: People, healthspace: models.Healthspace) -> Person:
     return await people.client(healthspace, label="patient")
-
-
-@pytest.fixture
-async def colleague(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(healthspace, Role.CLINICIAN, label="colleague")
-
-
-@pytest.fixture
-def actor(request: pytest.FixtureRequest) -> Person:
-    return request.getfixturevalue(request.param)
-
-
-def outcome(result: dict[str, Any], field: str) -> str:
-    if result.get("errors"):
-        return result["errors"][0]["extensions"]["code"]
-    errors = result["data"][field]["errors"]
-    return f"payload:{errors[0]['code']}" if errors else "OK"
-
-
-async def connect(client: Person, staff: Person) -> None:
-    assert client.member is not None and staff.member is not None
-    await models.Connection.create(
-        healthspace_id=client.member.healthspace_id,  # type: ignore[attr-defined]
-        client_id=client.member.id,
-        staff_id=staff.member.id,
-        current_key=f"{client.member.id}:{staff.member.id}",
-    )
 
 
 async def state() -> tuple[set[str | None], int, int]:
@@ -133,6 +98,7 @@ CASES = [
 async def test_connection_permission_matrix(
     operation: str, actor: Person, expected: str, patient: Person, colleague: Person
 ) -> None:
+    # given the operation of this cell
     me = actor if actor.member is not None else colleague
     if operation == "add a colleague":
         field, run = (
@@ -169,8 +135,10 @@ async def test_connection_permission_matrix(
         )
     before = await state()
 
+    # when the actor tries it
     result = await run()
 
+    # then the outcome is the expected one, and the state changed only on OK
     assert outcome(result, field) == expected
     if expected == "OK":
         assert await state() != before

@@ -60,9 +60,11 @@ def schema() -> strawberry.Schema:
 async def test_an_unexpected_exception_is_masked_and_logged(
     schema: strawberry.Schema, caplog: pytest.LogCaptureFixture, field: str
 ) -> None:
+    # when a resolver raises with a secret
     with caplog.at_level(logging.ERROR, logger="carespace"):
         result = await schema.execute(f"{{ {field} fine }}")
 
+    # then the error is masked and logged once, without the secret
     [error] = result.errors or []
     assert error.message == "Unexpected error."
     assert error.path == [field]
@@ -117,17 +119,20 @@ async def test_the_served_api_masks_an_unexpected_error(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    # given a database call that fails with a secret in its message
     async def fail(*args: object, **kwargs: object) -> None:
         raise ConnectionError(SECRET)
 
     monkeypatch.setattr(models.Account, "get_or_none", fail)
 
+    # when someone signs in
     with caplog.at_level(logging.ERROR, logger="carespace"):
         response = await http.post(
             "/graphql",
             json={"query": 'mutation { signIn(email: "a@example.org", password: "x") { token } }'},
         )
 
+    # then the answer says only "Unexpected error." and the log names it without the secret
     body = response.json()
     assert body["data"] is None
     assert [error["message"] for error in body["errors"]] == ["Unexpected error."]

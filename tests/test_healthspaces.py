@@ -48,13 +48,6 @@ mutation UpdateHealthspace($input: UpdateHealthspaceInput!) {
 """
 
 
-@pytest.fixture
-def person(request: pytest.FixtureRequest) -> Person:
-    """The role fixture named by the test's parameter (async fixtures cannot be fetched by name
-    from inside a running test)."""
-    return request.getfixturevalue(request.param)
-
-
 async def update(person: Person, healthspace: models.Healthspace, **changes: Any) -> Any:
     return await person(UPDATE_HEALTHSPACE, input={"healthspaceId": str(healthspace.id), **changes})
 
@@ -219,6 +212,7 @@ async def test_healthspaces_needs_a_signed_in_viewer(anonymous: Person) -> None:
 async def test_an_administrator_updates_settings_and_appearance(
     healthspace: models.Healthspace, administrator: Person
 ) -> None:
+    # when the administrator updates the settings and appearance
     result = await update(
         administrator,
         healthspace,
@@ -231,6 +225,7 @@ async def test_an_administrator_updates_settings_and_appearance(
         findable=True,
     )
 
+    # then they are stored, cleaned and audited
     payload = result["data"]["updateHealthspace"]
     assert payload["errors"] == []
     assert payload["healthspace"] == {

@@ -151,6 +151,7 @@ async def test_bearer_requests_are_not_affected_by_the_origin(
 
 
 async def test_configured_cors_origins_may_use_the_cookie(db: str, client: Person) -> None:
+    # given a server that lists one browser origin
     app = create_app(
         Environment(
             database_url=db,
@@ -159,6 +160,7 @@ async def test_configured_cors_origins_may_use_the_cookie(db: str, client: Perso
         ),
         lifespan_tasks=False,
     )
+    # when that origin posts with the client's session cookie
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://carespace.test"
     ) as http:
@@ -167,6 +169,7 @@ async def test_configured_cors_origins_may_use_the_cookie(db: str, client: Perso
             json={"query": VIEWER},
             headers={"Origin": "https://app.example.org", **_cookie(client)},
         )
+    # then the client is signed in
     assert response.json()["data"]["viewer"]["email"] == client.email
 
 
@@ -189,12 +192,14 @@ async def test_the_session_cookie_is_secure_when_the_public_url_is_https(
 ) -> None:
     from server import environment_from
 
+    # given a public URL over https
     settings = environment_from({"CARESPACE_PUBLIC_URL": "https://care.example.org"}).settings
     account = await people.account()  # type: ignore[attr-defined]
     app = create_app(Environment(database_url=db, settings=settings), lifespan_tasks=False)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="https://care.example.org"
     ) as http:
+        # when someone signs in
         response = await http.post(
             "/graphql",
             json={
@@ -202,6 +207,7 @@ async def test_the_session_cookie_is_secure_when_the_public_url_is_https(
                 "variables": {"e": account.email, "p": PASSWORD},
             },
         )
+    # then the session cookie is Secure and HttpOnly
     cookie = response.headers["set-cookie"]
     assert "carespace_session=" in cookie
     assert "Secure" in cookie and "HttpOnly" in cookie
@@ -222,6 +228,8 @@ async def _production(db: str, query: str, variables: dict[str, object] | None =
 
 
 async def test_production_gives_no_suggestions_and_no_introspection(db: str) -> None:
+    # when a production server gets a misspelt field, introspection and a misspelt enum,
+    # then none answers with a hint or the schema
     misspelt = await _production(db, "query { viewr { id } }")
     assert "Cannot query field 'viewr'" in misspelt["errors"][0]["message"]
     assert "Did you mean" not in str(misspelt)

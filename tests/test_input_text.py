@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from conftest import PASSWORD, People, Person
+from helpers import coded_fields as problems
+from live_server import rows, run_server
 from smtp_sink import SmtpSink
-from test_cli import rows, run_server
 
 import models
 from domain.errors import DomainError, ErrorCode
@@ -145,10 +146,6 @@ def client_input(healthspace: models.Healthspace, **changes: Any) -> dict[str, A
         "firstName": "Anna",
         "lastName": "Jansen",
     } | changes
-
-
-def problems(payload: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
-    return [(e["code"], e["field"]) for e in payload["errors"]]
 
 
 # --- email addresses: one function, every place ------------------------------------------------
@@ -450,10 +447,12 @@ async def test_healthspace_texts_are_one_line_or_multi_line(
 async def test_join_request_messages_and_reasons_keep_lines_but_no_control_characters(
     people: People, healthspace: models.Healthspace, assistant: Person
 ) -> None:
+    # given a findable Healthspace and someone asking to join
     healthspace.findable = True
     await healthspace.save()
     asker = await people.signed_in(await people.account("asker@example.org"))
 
+    # when a message and a reason carry line breaks or control characters
     refused = (
         await asker.data(
             REQUEST_TO_JOIN, healthspaceId=str(healthspace.id), message="Hello\x00there"
@@ -473,6 +472,7 @@ async def test_join_request_messages_and_reasons_keep_lines_but_no_control_chara
         )
     )["rejectJoinRequest"]
 
+    # then line breaks are kept and control characters refused
     assert problems(refused) == [("INVALID_CHARACTERS", ["message"])]
     assert asked["joinRequest"]["message"] == "Hello,\nI am new here."
     assert problems(bad_reason) == [("INVALID_CHARACTERS", ["reason"])]
@@ -494,6 +494,7 @@ def test_a_roster_line_with_a_control_character_is_invalid() -> None:
 async def test_a_roster_with_a_control_character_invites_the_other_lines(
     administrator: Person, healthspace: models.Healthspace
 ) -> None:
+    # when a roster has a bidi override in one line and a NUL in another
     result = (
         await administrator.data(
             INVITE_ROSTER,
@@ -505,6 +506,7 @@ async def test_a_roster_with_a_control_character_invites_the_other_lines(
         )
     )["inviteRoster"]
 
+    # then both lines are invalid, a bad default note is refused, and nobody is invited
     assert [(row["line"], row["outcome"]) for row in result["rows"]] == [
         (1, "INVALID"),
         (2, "INVALID"),

@@ -9,14 +9,10 @@ from typing import Any
 
 import pytest
 from conftest import PASSWORD, PUBLIC_URL, People, Person, execute
+from documents import INVITATION_PREVIEW as PREVIEW
+from documents import INVITE_STAFF
+from helpers import TOKEN, accept, codes, invite_client, latest_token, staff_input
 from smtp_sink import SmtpSink
-from test_invitations import (
-    INVITE_STAFF,
-    TOKEN,
-    invite_client,
-    latest_token,
-    staff_input,
-)
 
 import models
 from mailer.relay import Relay, backend_for
@@ -24,45 +20,9 @@ from permissions.roles import Role
 from resolvers import commands
 from schema.settings import Settings
 
-PREVIEW = """
-query Preview($token: String!) {
-  invitation(token: $token) {
-    kind status firstName lastName maskedEmail note inviterName expiresAt
-    accountExists viewerIsInvitee
-    healthspace { id name }
-  }
-}
-"""
-
-ACCEPT = """
-mutation Accept($input: AcceptInvitationInput!) {
-  acceptInvitation(input: $input) {
-    token
-    member { id kind roles permissions identificationNumber firstName email
-             connections { staff { id } } }
-    account { email firstName lastName emailVerified }
-    errors { field code message }
-  }
-}
-"""
-
 VIEWER = """
 query { viewer { email emailVerified memberships { id kind healthspace { name } } } }
 """
-
-NEW_PASSWORD = "a-fresh-horse-51"
-
-
-def accept_input(token: str, **changes: Any) -> dict[str, Any]:
-    return {"token": token, "password": NEW_PASSWORD} | changes
-
-
-async def accept(person: Person, token: str, **changes: Any) -> dict[str, Any]:
-    return (await person.data(ACCEPT, input=accept_input(token, **changes)))["acceptInvitation"]
-
-
-def codes(payload: dict[str, Any]) -> list[str]:
-    return [error["code"] for error in payload["errors"]]
 
 
 async def test_invite_mail_link_accept_makes_a_member_with_a_connection(
@@ -72,10 +32,12 @@ async def test_invite_mail_link_accept_makes_a_member_with_a_connection(
     healthspace: models.Healthspace,
     smtp_sink: SmtpSink,
 ) -> None:
+    # given an invitation sent to the sink
     invitation = await invite_client(
         assistant, healthspace, note="See you on Monday", connectTo=[clinician.id]
     )
 
+    # when the relay delivers it, the mail carries the inviter, the note and the link
     assert await Relay(backend_for(smtp_sink.settings())).deliver_due() == 1
     [mail] = await smtp_sink.wait_for(1)
     assert mail.recipients == ("anna.jansen@example.org",)
@@ -87,6 +49,7 @@ async def test_invite_mail_link_accept_makes_a_member_with_a_connection(
     assert f"{PUBLIC_URL}/invitations/accept?token={match.group(1)}" in mail.text
     token = match.group(1)
 
+    # then the link previews the invitation
     preview = (await anonymous.data(PREVIEW, token=token))["invitation"]
     assert preview == {
         "kind": "CLIENT",
@@ -102,8 +65,10 @@ async def test_invite_mail_link_accept_makes_a_member_with_a_connection(
         "healthspace": {"id": str(healthspace.id), "name": "Praktijk De Linde"},
     }
 
+    # when the invitee accepts with their own last name
     accepted = await accept(anonymous, token, firstName="Anna", lastName="Jansen-Visser")
 
+    # then they are a connected client with a verified account, and the invitation is accepted
     assert accepted["errors"] == []
     member = accepted["member"]
     assert member["kind"] == "CLIENT"
@@ -134,6 +99,7 @@ async def test_invite_mail_link_accept_makes_a_member_with_a_connection(
         "INVITATION_ACCEPTED",
     } <= set(actions)
 
+    # and the link works only once
     again = await accept(anonymous, token)
     assert codes(again) == ["INVALID_TOKEN"]
     assert (await anonymous.data(PREVIEW, token=token))["invitation"]["status"] == "ACCEPTED"
@@ -233,18 +199,22 @@ async def test_a_new_account_needs_good_details_and_nothing_is_half_written(
 async def test_unknown_tampered_and_expired_tokens_are_refused(
     assistant: Person, anonymous: Person, healthspace: models.Healthspace
 ) -> None:
+    # given an invitation and its token
     invitation = await invite_client(assistant, healthspace)
     token = await latest_token("anna.jansen@example.org")
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
 
+    # when unknown, tampered or empty tokens are used, then they are refused
     assert codes(await accept(anonymous, "no-such-token")) == ["INVALID_TOKEN"]
     assert codes(await accept(anonymous, tampered)) == ["INVALID_TOKEN"]
     assert codes(await accept(anonymous, "")) == ["INVALID_TOKEN"]
     assert (await anonymous.data(PREVIEW, token=tampered))["invitation"] is None
 
+    # when the invitation has expired
     await models.Invitation.filter(id=invitation["id"]).update(
         expires_at=datetime.now(UTC) - timedelta(seconds=1)
     )
+    # then its token is refused as expired
     expired = await accept(anonymous, token)
 
     assert codes(expired) == ["EXPIRED_TOKEN"]
@@ -353,8 +323,10 @@ async def test_create_healthspace_invites_its_first_administrator(
     smtp_sink: SmtpSink,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # when the command line creates a Healthspace for a first administrator
     assert await commands.create_healthspace(settings, "Kliniek Oost", "Boss@Example.org") == 0
 
+    # then nobody is a member yet, and the printed link and the mail carry one token
     printed = capsys.readouterr().out
     healthspace = await models.Healthspace.get(name="Kliniek Oost")
     invitation = await models.Invitation.get(healthspace_id=healthspace.id)
@@ -366,8 +338,10 @@ async def test_create_healthspace_invites_its_first_administrator(
     assert match and f"{PUBLIC_URL}/invitations/accept?token={match.group(1)}" in printed
     assert "Carespace invites you to Kliniek Oost" in mail.subject
 
+    # when the invitee accepts
     accepted = await accept(anonymous, match.group(1), firstName="Bea", lastName="Baas")
 
+    # then they are its administrator
     assert accepted["errors"] == []
     assert accepted["member"]["roles"] == ["ADMINISTRATOR"]
     assert accepted["member"]["email"] == "boss@example.org"

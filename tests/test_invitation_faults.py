@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from conftest import People, Person
-from test_invitation_acceptance import ACCEPT, PREVIEW, accept, codes
-from test_invitations import INVITE_STAFF, WITHDRAW, invite_client, latest_token, staff_input
-from test_join_requests import APPROVE, REQUEST_TO_JOIN
+from documents import ACCEPT_INVITATION as ACCEPT
+from documents import APPROVE_JOIN_REQUEST as APPROVE
+from documents import INVITATION_PREVIEW as PREVIEW
+from documents import INVITE_STAFF, REQUEST_TO_JOIN, WITHDRAW
+from helpers import accept, codes, invite_client, latest_token, staff_input
 
 import models
 from domain.reminders import sweep
@@ -152,6 +154,7 @@ async def test_a_dead_link_shows_its_status_and_nothing_personal(
 async def test_an_administrator_deactivated_after_inviting_an_administrator(
     people: People, administrator: Person, healthspace: models.Healthspace
 ) -> None:
+    # given an invitation from an administrator who is deactivated afterwards
     inviting = await people.staff(healthspace, Role.ADMINISTRATOR)
     invited = await inviting.data(
         INVITE_STAFF, input=staff_input(healthspace, roles=["ADMINISTRATOR"])
@@ -161,8 +164,10 @@ async def test_an_administrator_deactivated_after_inviting_an_administrator(
     deactivated = await administrator.data(DEACTIVATE, memberId=inviting.id)
     assert deactivated["deactivateMember"]["errors"] == []
 
+    # when the invitee accepts
     refused = await accept(Person(administrator.http, None), token)
 
+    # then it is refused, nothing is made, and the invitation stays pending
     assert codes(refused) == ["INVITER_NO_LONGER_ALLOWED"]
     assert "invite you again" in refused["errors"][0]["message"]
     assert refused["member"] is None

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from conftest import People, Person
-from test_invitations import RESEND, invite_client
+from documents import RESEND
+from helpers import invite_client
 
 import models
 from domain.invitations import language_when_invited, mail_language

@@ -3,116 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from conftest import PUBLIC_URL, People, Person, error_code
+from documents import INVITATIONS, INVITE_CLIENT, INVITE_STAFF, RESEND, WITHDRAW
+from helpers import client_input, invite_client, latest_token, staff_input
 
 import models
 from permissions.roles import Permission, Role
 from permissions.tokens import hash_token
-
-INVITE_CLIENT = """
-mutation InviteClient($input: InviteClientInput!) {
-  inviteClient(input: $input) {
-    invitation {
-      id kind email firstName lastName note status remindersSent lastSentAt nextReminderAt
-      expiresAt identificationNumber dateOfBirth
-      invitedBy { id firstName } connectTo { id } healthspace { id name }
-    }
-    errors { field code message }
-  }
-}
-"""
-
-INVITE_STAFF = """
-mutation InviteStaff($input: InviteStaffInput!) {
-  inviteStaff(input: $input) {
-    invitation { id kind email roles grantedPermissions status }
-    errors { field code message }
-  }
-}
-"""
-
-RESEND = """
-mutation Resend($id: ID!) {
-  resendInvitation(id: $id) {
-    invitation { id status lastSentAt expiresAt }
-    errors { field code message }
-  }
-}
-"""
-
-WITHDRAW = """
-mutation Withdraw($id: ID!) {
-  withdrawInvitation(id: $id) {
-    invitation { id status }
-    errors { field code message }
-  }
-}
-"""
-
-INVITATIONS = """
-query Invitations($id: ID!, $status: InvitationStatus, $first: Int, $after: String) {
-  healthspace(id: $id) {
-    invitations(status: $status, first: $first, after: $after) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      nodes {
-        id email kind status remindersSent nextReminderAt expiresAt lastSentAt createdAt
-        invitedBy { firstName lastName }
-      }
-    }
-  }
-}
-"""
 
 PREVIEW = """
 query Preview($token: String!) {
   invitation(token: $token) { status maskedEmail }
 }
 """
-
-TOKEN = re.compile(r"/invitations/accept\?token=([A-Za-z0-9_-]+)")
-
-
-def client_input(healthspace: models.Healthspace, **changes: Any) -> dict[str, Any]:
-    return {
-        "healthspaceId": str(healthspace.id),
-        "email": "anna.jansen@example.org",
-        "firstName": "Anna",
-        "lastName": "Jansen",
-    } | changes
-
-
-def staff_input(healthspace: models.Healthspace, **changes: Any) -> dict[str, Any]:
-    return {
-        "healthspaceId": str(healthspace.id),
-        "email": "sam.staff@example.org",
-        "firstName": "Sam",
-        "lastName": "Staff",
-        "roles": ["CLINICIAN"],
-    } | changes
-
-
-async def invite_client(person: Person, healthspace: models.Healthspace, **changes: Any) -> dict:
-    """Invite a client and return the invitation (asserting it worked)."""
-    payload = (await person.data(INVITE_CLIENT, input=client_input(healthspace, **changes)))[
-        "inviteClient"
-    ]
-    assert payload["errors"] == [], payload["errors"]
-    return payload["invitation"]
-
-
-async def latest_token(email: str) -> str:
-    """The token of the newest link mailed to `email`, read from the outbox."""
-    row = await models.OutboxMessage.filter(to_address=email).order_by("-created_at").first()
-    assert row is not None, f"no mail to {email}"
-    match = TOKEN.search(row.text_body)
-    assert match, row.text_body
-    return match.group(1)
 
 
 async def actions(healthspace: models.Healthspace) -> list[str]:
@@ -131,6 +38,7 @@ async def actions(healthspace: models.Healthspace) -> list[str]:
 async def test_an_assistant_invites_a_client_and_the_mail_is_queued(
     assistant: Person, clinician: Person, healthspace: models.Healthspace
 ) -> None:
+    # when an assistant invites a client
     invitation = await invite_client(
         assistant,
         healthspace,
@@ -141,6 +49,7 @@ async def test_an_assistant_invites_a_client_and_the_mail_is_queued(
         dateOfBirth="1990-04-01",
     )
 
+    # then the invitation is pending with its details and reminder dates
     assert invitation["kind"] == "CLIENT"
     assert invitation["email"] == "anna.jansen@example.org"
     assert invitation["status"] == "PENDING"
@@ -154,6 +63,7 @@ async def test_an_assistant_invites_a_client_and_the_mail_is_queued(
     assert datetime.fromisoformat(invitation["nextReminderAt"]) == sent + timedelta(days=3)
     assert datetime.fromisoformat(invitation["expiresAt"]) == sent + timedelta(days=30)
 
+    # and the mail is queued with a link whose token is the invitation's
     [mail] = await models.OutboxMessage.filter(to_address="anna.jansen@example.org")
     assert mail.template == "invitation"
     assert "Praktijk De Linde" in mail.subject
@@ -229,12 +139,6 @@ async def test_a_deactivated_clinician_cannot_be_named(
     )
 
     assert [e["code"] for e in result["inviteClient"]["errors"]] == ["MEMBER_DEACTIVATED"]
-
-
-@pytest.fixture
-def person(request: pytest.FixtureRequest) -> Person:
-    """The role fixture named by the test's parameter."""
-    return request.getfixturevalue(request.param)
 
 
 @pytest.mark.parametrize(
@@ -493,11 +397,13 @@ async def test_an_expired_invitation_never_blocks_a_new_one_even_before_the_swee
 async def test_open_invitations_show_dates_reminders_and_inviter(
     assistant: Person, administrator: Person, healthspace: models.Healthspace
 ) -> None:
+    # given three pending invitations and a withdrawn one
     for number in range(3):
         await invite_client(assistant, healthspace, email=f"client{number}@example.org")
     withdrawn = await invite_client(assistant, healthspace, email="gone@example.org")
     await assistant.data(WITHDRAW, id=withdrawn["id"])
 
+    # when the administrator lists pending, all, and a first page
     pending = (await administrator.data(INVITATIONS, id=str(healthspace.id), status="PENDING"))[
         "healthspace"
     ]["invitations"]
@@ -508,6 +414,7 @@ async def test_open_invitations_show_dates_reminders_and_inviter(
         "invitations"
     ]
 
+    # then each list has the right invitations with their dates and inviter
     assert pending["totalCount"] == 3
     assert {node["email"] for node in pending["nodes"]} == {
         f"client{n}@example.org" for n in range(3)
@@ -569,6 +476,7 @@ async def test_listing_invitations_takes_the_same_queries_for_3_or_30(
     query ($id: ID!) { healthspace(id: $id) { invitations(first: 100) {
       nodes { email invitedBy { firstName } connectTo { id } healthspace { name } } } } }
     """
+    # when 3 and then 30 invitations are listed
     counts = []
     for total in (3, 30):
         while await models.Invitation.all().count() < total:
@@ -581,6 +489,7 @@ async def test_listing_invitations_takes_the_same_queries_for_3_or_30(
         assert len(result["healthspace"]["invitations"]["nodes"]) == total
         counts.append(counter.count)
 
+    # then both take the same number of queries
     assert counts[0] == counts[1]
 
 
@@ -590,19 +499,23 @@ async def test_listing_invitations_takes_the_same_queries_for_3_or_30(
 async def test_resend_is_rate_limited_and_rotates_the_link(
     assistant: Person, anonymous: Person, healthspace: models.Healthspace
 ) -> None:
+    # given an invitation just sent
     invitation = await invite_client(assistant, healthspace)
     old_token = await latest_token("anna.jansen@example.org")
 
+    # when it is resent at once, then it is refused
     too_soon = await assistant.data(RESEND, id=invitation["id"])
     assert [e["code"] for e in too_soon["resendInvitation"]["errors"]] == ["RATE_LIMITED"]
     assert await models.OutboxMessage.all().count() == 1
 
+    # when it is resent ten minutes later
     # Ten minutes later (the default interval is five).
     await models.Invitation.filter(id=invitation["id"]).update(
         last_sent_at=datetime.now(UTC) - timedelta(minutes=10)
     )
     resent = (await assistant.data(RESEND, id=invitation["id"]))["resendInvitation"]
 
+    # then a new link is mailed and the old one no longer works
     assert resent["errors"] == []
     new_token = await latest_token("anna.jansen@example.org")
     assert new_token != old_token
@@ -632,9 +545,11 @@ async def test_resend_renews_the_expiry_and_restarts_the_reminder_wait(
 async def test_withdraw_makes_the_link_invalid_at_once(
     assistant: Person, anonymous: Person, healthspace: models.Healthspace
 ) -> None:
+    # given an invitation and its token
     invitation = await invite_client(assistant, healthspace)
     token = await latest_token("anna.jansen@example.org")
 
+    # when it is withdrawn, withdrawn again and resent
     withdrawn = (await assistant.data(WITHDRAW, id=invitation["id"]))["withdrawInvitation"]
     again = (await assistant.data(WITHDRAW, id=invitation["id"]))["withdrawInvitation"]
     await models.Invitation.filter(id=invitation["id"]).update(
@@ -642,6 +557,7 @@ async def test_withdraw_makes_the_link_invalid_at_once(
     )
     resend = (await assistant.data(RESEND, id=invitation["id"]))["resendInvitation"]
 
+    # then only the first withdrawal counts and the link shows it withdrawn
     assert withdrawn["invitation"]["status"] == "WITHDRAWN"
     assert [e["code"] for e in again["errors"]] == ["NOT_PENDING"]
     assert [e["code"] for e in resend["errors"]] == ["NOT_PENDING"]

@@ -8,40 +8,18 @@ from typing import Any
 
 import pytest
 from conftest import People, Person
-from smtp_sink import ReceivedMessage, SmtpSink
+from documents import APPROVE_JOIN_REQUEST as APPROVE
+from documents import JOIN_REQUEST_FIELDS as REQUEST_FIELDS
+from documents import REQUEST_TO_JOIN
+from helpers import coded_fields as codes
+from helpers import deliver, payload
+from smtp_sink import SmtpSink
 
 import models
 from domain.members import add_member
-from mailer.relay import Relay, backend_for
-
-REQUEST_FIELDS = """
-    id status message reason createdAt decidedAt
-    firstName lastName email
-    healthspace { id name }
-    decidedBy { id }
-"""
 
 HEALTHSPACES = """
 query Find($search: String) { healthspaces(search: $search) { nodes { id name } totalCount } }
-"""
-
-REQUEST_TO_JOIN = f"""
-mutation RequestToJoin($healthspaceId: ID!, $message: String) {{
-  requestToJoin(healthspaceId: $healthspaceId, message: $message) {{
-    joinRequest {{ {REQUEST_FIELDS} }}
-    errors {{ field code message }}
-  }}
-}}
-"""
-
-APPROVE = f"""
-mutation Approve($id: ID!) {{
-  approveJoinRequest(id: $id) {{
-    joinRequest {{ {REQUEST_FIELDS} }}
-    member {{ id kind status firstName email identificationNumber }}
-    errors {{ field code message }}
-  }}
-}}
 """
 
 REJECT = f"""
@@ -101,20 +79,6 @@ async def applicant(people: People) -> Person:
     return await people.signed_in(account, label="applicant")
 
 
-async def deliver(sink: SmtpSink) -> list[ReceivedMessage]:
-    await Relay(backend_for(sink.settings())).deliver_due()
-    return sink.messages
-
-
-def payload(result: dict[str, Any], name: str) -> dict[str, Any]:
-    assert not result.get("errors"), result["errors"]
-    return result["data"][name]
-
-
-def codes(result: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
-    return [(error["code"], error["field"]) for error in result["errors"]]
-
-
 async def ask(person: Person, healthspace: models.Healthspace, message: str | None = None) -> str:
     result = payload(
         await person(REQUEST_TO_JOIN, healthspaceId=str(healthspace.id), message=message),
@@ -130,12 +94,14 @@ async def ask(person: Person, healthspace: models.Healthspace, message: str | No
 async def test_a_findable_healthspace_can_be_found_and_asked_to_join(
     findable: models.Healthspace, other_healthspace: models.Healthspace, applicant: Person
 ) -> None:
+    # given a findable Healthspace that the search finds
     found = await applicant.data(HEALTHSPACES, search="linde")
     assert found["healthspaces"]["nodes"] == [{"id": str(findable.id), "name": findable.name}]
     assert (await applicant.data(HEALTHSPACES, search="elsewhere"))["healthspaces"][
         "totalCount"
     ] == 0
 
+    # when the applicant asks to join
     result = payload(
         await applicant(
             REQUEST_TO_JOIN, healthspaceId=str(findable.id), message="  Referred by Dr. Bos  "
@@ -143,6 +109,7 @@ async def test_a_findable_healthspace_can_be_found_and_asked_to_join(
         "requestToJoin",
     )
 
+    # then the request is pending, cleaned, and audited
     assert result["errors"] == []
     request = result["joinRequest"]
     assert request["status"] == "PENDING"
@@ -203,12 +170,6 @@ async def test_an_unverified_email_address_cannot_ask(
     assert await models.JoinRequest.all().count() == 0
 
 
-@pytest.fixture
-def person(request: pytest.FixtureRequest) -> Person:
-    """The role fixture named by the test's parameter."""
-    return request.getfixturevalue(request.param)
-
-
 @pytest.mark.parametrize("person", ["client", "clinician"], indirect=True)
 async def test_a_member_cannot_ask(findable: models.Healthspace, person: Person) -> None:
     result = payload(await person(REQUEST_TO_JOIN, healthspaceId=str(findable.id)), "requestToJoin")
@@ -251,6 +212,7 @@ async def test_a_message_over_1000_characters_is_refused(
 async def test_approving_makes_the_person_a_client_and_mails_them(
     findable: models.Healthspace, applicant: Person, assistant: Person, smtp_sink: SmtpSink
 ) -> None:
+    # given a pending request in the review queue
     request_id = await ask(applicant, findable, "Hello")
     queue = await assistant.data(JOIN_REQUESTS, id=str(findable.id), status="PENDING")
     assert queue["healthspace"]["joinRequests"]["nodes"] == [
@@ -265,8 +227,10 @@ async def test_approving_makes_the_person_a_client_and_mails_them(
         }
     ]
 
+    # when the assistant approves it
     result = payload(await assistant(APPROVE, id=request_id), "approveJoinRequest")
 
+    # then the applicant is an active client, it is audited, mailed, and off every queue
     assert result["errors"] == []
     assert result["joinRequest"]["status"] == "APPROVED"
     assert result["joinRequest"]["decidedAt"] is not None
@@ -302,13 +266,16 @@ async def test_approving_makes_the_person_a_client_and_mails_them(
 async def test_rejecting_with_a_reason_mails_the_reason(
     findable: models.Healthspace, applicant: Person, administrator: Person, smtp_sink: SmtpSink
 ) -> None:
+    # given a pending request
     request_id = await ask(applicant, findable)
 
+    # when the administrator rejects it with a reason
     result = payload(
         await administrator(REJECT, id=request_id, reason="We only treat adults.\nSorry."),
         "rejectJoinRequest",
     )
 
+    # then it is rejected, audited, shown to the requester without the decider, and mailed
     assert result["errors"] == []
     assert result["joinRequest"]["status"] == "REJECTED"
     assert result["joinRequest"]["reason"] == "We only treat adults.\nSorry."
@@ -394,12 +361,15 @@ async def test_a_request_is_decided_once(
 async def test_simultaneous_decisions_let_exactly_one_win(
     findable: models.Healthspace, applicant: Person, assistant: Person, administrator: Person
 ) -> None:
+    # given a pending request
     request_id = await ask(applicant, findable)
 
+    # when it is approved and rejected at once
     approved, rejected = await asyncio.gather(
         assistant(APPROVE, id=request_id), administrator(REJECT, id=request_id)
     )
 
+    # then exactly one decision wins, with one mail and a member only if approved
     outcomes = [
         codes(payload(approved, "approveJoinRequest")),
         codes(payload(rejected, "rejectJoinRequest")),
@@ -495,11 +465,13 @@ async def test_my_join_requests_lists_only_my_own(
 async def test_the_review_list_filters_by_status(
     people: People, findable: models.Healthspace, assistant: Person
 ) -> None:
+    # given three requests, one approved
     ids = []
     for _ in range(3):
         ids.append(await ask(await people.signed_in(await people.account()), findable))
     await assistant.data(APPROVE, id=ids[1])
 
+    # then the review list filters them by status
     def listed(result: dict[str, Any]) -> list[str]:
         return [node["id"] for node in result["healthspace"]["joinRequests"]["nodes"]]
 

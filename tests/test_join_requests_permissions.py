@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from conftest import People, Person
+from helpers import outcome
 
 import models
-from permissions.roles import Permission, Role
 
 REQUEST_TO_JOIN = """
 mutation RequestToJoin($healthspaceId: ID!) {
@@ -59,25 +59,6 @@ OPERATIONS = {
 }
 
 
-@pytest.fixture
-async def own_clinician(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(
-        healthspace, Role.CLINICIAN, granted=[Permission.MANAGE_OWN_CONNECTIONS], label="own"
-    )
-
-
-@pytest.fixture
-def actor(request: pytest.FixtureRequest) -> Person:
-    return request.getfixturevalue(request.param)
-
-
-def outcome(result: dict[str, Any], field: str) -> str:
-    if result.get("errors"):
-        return result["errors"][0]["extensions"]["code"]
-    errors = result["data"][field]["errors"]
-    return f"payload:{errors[0]['code']}" if errors else "OK"
-
-
 async def state() -> list[tuple[Any, ...]]:
     requests = await models.JoinRequest.all().order_by("created_at").values_list("id", "status")
     members = await models.Member.all().count()
@@ -99,6 +80,7 @@ async def test_join_request_permission_matrix(
     actor: Person,
     expected: str,
 ) -> None:
+    # given a pending request and the operation of this cell
     healthspace.findable = operation != "ask to join a hidden Healthspace"
     await healthspace.save(update_fields=["findable"])
     requester = await people.signed_in(await people.account(), label="requester")
@@ -115,8 +97,10 @@ async def test_join_request_permission_matrix(
         variables = {"healthspaceId": str(healthspace.id)}
     before = await state()
 
+    # when the actor tries it
     result = await actor(document, **variables)
 
+    # then the outcome is the expected one, and the state changed only on OK
     assert outcome(result, field) == expected
     if expected == "OK":
         assert await state() != before

@@ -7,16 +7,16 @@ from datetime import timedelta
 from typing import Any
 
 from conftest import PASSWORD, People, Person
-from test_accounts import (
-    RESET_PASSWORD,
-    SIGN_UP,
+from documents import RESET_PASSWORD, SIGN_UP
+from helpers import (
+    accept,
     email_token,
+    invite_client,
+    latest_token,
     link_token,
     mail_to,
     sign_up_input,
 )
-from test_invitation_acceptance import accept
-from test_invitations import invite_client, latest_token
 
 import models
 

@@ -117,14 +117,17 @@ async def test_rolled_back_mail_is_never_sent(smtp_sink: SmtpSink) -> None:
 
 @pytest.mark.usefixtures("db")
 async def test_committed_mail_is_delivered_with_text_and_html(smtp_sink: SmtpSink) -> None:
+    # given a mail committed to the outbox
     async with in_transaction():
         await enqueue(welcome("anna@example.org", first_name="Anna <3"))
     clock = Clock()
     relay = Relay(SmtpBackend(smtp_sink.settings()), clock=clock)
 
+    # when the relay delivers it
     assert await relay.deliver_due() == 1
     await relay.backend.close()
 
+    # then it arrives with text and HTML, and its row is sent
     [received] = smtp_sink.messages
     assert received.recipients == ("anna@example.org",)
     assert received.mail_from == "no-reply@carespace.local"
@@ -144,6 +147,7 @@ async def test_committed_mail_is_delivered_with_text_and_html(smtp_sink: SmtpSin
 
 @pytest.mark.usefixtures("db")
 async def test_non_ascii_and_long_lines_arrive_intact(smtp_sink: SmtpSink) -> None:
+    # given a mail with non-ASCII names and a long link
     name = "Praktijk Zoë & Søn — Ålesund"
     link = "https://carespace.test/sign-in?token=" + "a=b" * 60
     await enqueue(
@@ -157,9 +161,11 @@ async def test_non_ascii_and_long_lines_arrive_intact(smtp_sink: SmtpSink) -> No
     )
     relay = Relay(SmtpBackend(smtp_sink.settings(sender="Zoë's Kliniek <mail@kliniek.test>")))
 
+    # when the relay delivers it
     assert await relay.deliver_due() == 1
     await relay.backend.close()
 
+    # then it arrives as ASCII in short lines, and reads back intact
     [received] = smtp_sink.messages
     assert received.data.isascii()
     assert max(len(line) for line in received.data.split(b"\r\n")) <= 78
@@ -208,6 +214,7 @@ async def test_a_line_break_or_nul_in_a_subject_never_reaches_the_header(
 
 def test_a_nul_never_reaches_a_header() -> None:
     # PostgreSQL cannot store a NUL, so this is the renderer alone, as SQLite could feed it
+    # given a message whose subject holds a NUL
     message = SimpleNamespace(
         id=uuid.uuid4(),
         to_address="x@example.org",
@@ -217,8 +224,10 @@ def test_a_nul_never_reaches_a_header() -> None:
     )
     sender = Sender.parse("Carespace <no-reply@carespace.test>")
 
+    # when it is rendered
     data = render(message, sender, datetime.now(UTC))  # type: ignore[arg-type]
 
+    # then the NUL is gone from the header, and a NUL in the address is refused
     assert b"Subject: Hi there\r\n" in data and b"\x00" not in data
     with pytest.raises(ValueError, match="line break or NUL"):
         render(
@@ -245,12 +254,15 @@ async def test_an_address_with_a_line_break_is_never_sent(smtp_sink: SmtpSink) -
 
 @pytest.mark.usefixtures("db")
 async def test_transient_failure_is_retried_after_the_backoff(smtp_sink: SmtpSink) -> None:
+    # given a mail the server refuses once with a transient error
     await enqueue(welcome("busy@example.org"))
     smtp_sink.respond("busy@example.org", "451 4.3.0 Try again later", times=1)
     clock = Clock()
     relay = Relay(SmtpBackend(smtp_sink.settings()), clock=clock)
 
+    # when the relay tries it
     assert await relay.deliver_due() == 0
+    # then it waits the backoff, and delivers it on the next try after that
     row = await row_for("busy@example.org")
     assert row.status == models.OutboxStatus.PENDING
     assert row.attempts == 1
@@ -291,11 +303,13 @@ async def test_permanent_failure_is_not_retried(smtp_sink: SmtpSink) -> None:
 
 @pytest.mark.usefixtures("db")
 async def test_gives_up_after_eight_transient_failures(smtp_sink: SmtpSink) -> None:
+    # given a mailbox that is always full
     await enqueue(welcome("full@example.org"))
     smtp_sink.respond("full@example.org", "452 4.2.2 Mailbox full")
     clock = Clock()
     relay = Relay(SmtpBackend(smtp_sink.settings()), clock=clock)
 
+    # when the relay tries eight times, an hour apart
     for attempt in range(1, 9):
         assert await relay.deliver_due() == 0
         row = await row_for("full@example.org")
@@ -303,6 +317,7 @@ async def test_gives_up_after_eight_transient_failures(smtp_sink: SmtpSink) -> N
         clock.advance(hours=1, seconds=1)
     await relay.backend.close()
 
+    # then it gives up after the eighth, with the backoff doubling up to an hour
     assert row.status == models.OutboxStatus.FAILED
     assert smtp_sink.messages == []
     assert [relay_retry_delay(n).total_seconds() for n in range(1, 9)] == [
@@ -353,10 +368,12 @@ async def test_an_expired_claim_is_taken_over(smtp_sink: SmtpSink) -> None:
 async def test_one_connection_is_reused_across_messages_and_passes(
     smtp_sink: SmtpSink,
 ) -> None:
+    # given twenty mails, relayed ten at a time
     await enqueue_many([welcome(f"p{n}@example.org") for n in range(20)])
     clock = Clock()
     relay = Relay(SmtpBackend(smtp_sink.settings()), batch_size=10, clock=clock)
 
+    # when the relay delivers them and one more, then one connection carried them all
     assert await relay.deliver_due() == 20
     await enqueue(welcome("later@example.org"))
     clock.advance(seconds=5)
@@ -365,6 +382,7 @@ async def test_one_connection_is_reused_across_messages_and_passes(
     assert len(smtp_sink.messages) == 21
     assert smtp_sink.connections == 1
 
+    # when the server drops the connection, then the relay opens a new one
     smtp_sink.drop_connections()  # as a server's idle timeout would
     await enqueue(welcome("after-drop@example.org"))
     clock.advance(seconds=5)
@@ -456,12 +474,15 @@ async def test_cancelled_run_finishes_the_batch_in_flight(smtp_sink: SmtpSink) -
 
 @pytest.mark.usefixtures("db")
 async def test_file_backend_writes_readable_eml_files(tmp_path: Path) -> None:
+    # given three mails and the file backend
     directory = tmp_path / "mail" / "outgoing"
     await enqueue_many([welcome(f"f{n}@example.org", first_name=f"F{n}") for n in range(3)])
     relay = Relay(FileBackend(directory, "Carespace <mail@carespace.test>"), clock=Clock())
 
+    # when the relay delivers them
     assert await relay.deliver_due() == 3
 
+    # then each is a readable .eml file with text and HTML
     files = sorted(directory.glob("*.eml"))
     assert len(files) == 3
     assert not list(directory.glob("*.tmp"))

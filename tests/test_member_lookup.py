@@ -73,10 +73,13 @@ async def test_an_unknown_address_is_to_be_invited(
 async def test_a_pending_invitation_tells_when_it_was_sent_and_what_comes_next(
     healthspace: models.Healthspace, assistant: Person
 ) -> None:
+    # given an invitation sent once and reminded once
     invitation = await invite(healthspace, "anna@example.org")
 
+    # when the address is looked up, in another case and with spaces
     result = await lookup(assistant, healthspace, "  Anna@Example.ORG ")
 
+    # then the invitation is found with when it was sent and what comes next
     assert result["email"] == "anna@example.org"
     assert (result["status"], result["advice"]) == ("INVITED", "WAIT_OR_RESEND")
     assert result["member"] is None
@@ -97,6 +100,7 @@ async def test_a_pending_invitation_tells_when_it_was_sent_and_what_comes_next(
 async def test_an_invitation_that_ended_is_to_be_sent_again(
     healthspace: models.Healthspace, assistant: Person, ended: str
 ) -> None:
+    # given an invitation that ended in this way
     if ended == "withdrawn":
         await invite(healthspace, "anna@example.org", status=models.InvitationStatus.WITHDRAWN)
     elif ended == "expired":
@@ -106,8 +110,10 @@ async def test_an_invitation_that_ended_is_to_be_sent_again(
             healthspace, "anna@example.org", expires_at=datetime.now(UTC) - timedelta(hours=1)
         )
 
+    # when the address is looked up
     result = await lookup(assistant, healthspace, "anna@example.org")
 
+    # then it is to be sent again
     assert (result["status"], result["advice"]) == ("INVITATION_ENDED", "INVITE")
     assert result["invitation"]["status"] == ("WITHDRAWN" if ended == "withdrawn" else "EXPIRED")
     assert result["message"] == (
@@ -226,18 +232,6 @@ async def test_a_malformed_address_is_bad_input(
 @pytest.fixture
 async def inviting_clinician(people: People, healthspace: models.Healthspace) -> Person:
     return await people.staff(healthspace, Role.CLINICIAN, granted=[Permission.INVITE_CLIENTS])
-
-
-@pytest.fixture
-async def own_clinician(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(
-        healthspace, Role.CLINICIAN, granted=[Permission.MANAGE_OWN_CONNECTIONS]
-    )
-
-
-@pytest.fixture
-def person(request: pytest.FixtureRequest) -> Person:
-    return request.getfixturevalue(request.param)
 
 
 @pytest.mark.parametrize(

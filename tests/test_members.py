@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import People, Person, data_of, error_code
+from helpers import coded_fields as codes
 
 import models
 from domain.members import add_member
@@ -95,10 +96,6 @@ mutation LeaveHealthspace($healthspaceId: ID!) {
 """
 
 
-def codes(payload: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
-    return [(error["code"], error["field"]) for error in payload["errors"]]
-
-
 async def members_page(person: Person, healthspace: models.Healthspace, **args: Any) -> Any:
     result = await person.data(MEMBERS, id=str(healthspace.id), **args)
     return result["healthspace"]["members"]
@@ -132,8 +129,10 @@ async def roster(
 async def test_staff_list_members_by_surname(
     healthspace: models.Healthspace, administrator: Person, roster: list[Person]
 ) -> None:
+    # when the administrator lists the members
     page = await members_page(administrator, healthspace)
 
+    # then they come by surname, with their details
     assert [node["lastName"] for node in page["nodes"]] == [
         "Admin",
         "Bakker",
@@ -207,9 +206,11 @@ async def test_members_search_by_identification_number(
 async def test_members_come_in_pages(
     people: People, healthspace: models.Healthspace, administrator: Person
 ) -> None:
+    # given six clients
     for index in range(6):
         await people.client(healthspace, last_name=f"Client{index}")
 
+    # when the members are read four at a time
     seen: list[str] = []
     after = None
     pages = 0
@@ -222,6 +223,7 @@ async def test_members_come_in_pages(
             break
         after = page["pageInfo"]["endCursor"]
 
+    # then two pages hold all six, in order
     assert pages == 2
     assert seen == [f"Client{index}" for index in range(6)]
 
@@ -283,13 +285,16 @@ async def test_members_of_a_findable_healthspace_stay_hidden_from_outsiders(
 async def test_staff_see_a_member_with_roles_and_permissions(
     people: People, healthspace: models.Healthspace, assistant: Person
 ) -> None:
+    # given a clinician granted INVITE_CLIENTS
     clinician = await people.staff(
         healthspace, Role.CLINICIAN, granted=["INVITE_CLIENTS"], first_name="Clara"
     )
 
+    # when the assistant looks them up
     member = (await assistant.data(MEMBER, id=clinician.id))["member"]
     created_at = datetime.fromisoformat(member.pop("createdAt"))
 
+    # then the roles, permissions and a zoned creation time are shown
     assert member == {
         "id": clinician.id,
         "kind": "STAFF",
@@ -413,12 +418,15 @@ async def test_the_last_administrator_cannot_drop_the_role(administrator: Person
 async def test_an_administrator_may_step_down_when_another_remains(
     people: People, healthspace: models.Healthspace, administrator: Person
 ) -> None:
+    # given a second administrator
     await people.staff(healthspace, Role.ADMINISTRATOR)
 
+    # when the first steps down to clinician
     result = await administrator.data(
         UPDATE_MEMBER_ROLES, memberId=administrator.id, roles=["CLINICIAN"]
     )
 
+    # then it works, and their very next request is made without the role
     assert result["updateMemberRoles"]["errors"] == []
     # Their very next request is made without the role.
     assert (
@@ -477,12 +485,14 @@ async def test_members_of_another_healthspace_are_not_found_for_changes(
 async def test_clinicians_can_be_granted_invite_clients_and_own_connections(
     administrator: Person, clinician: Person
 ) -> None:
+    # when the administrator grants a clinician two permissions
     result = await administrator.data(
         GRANT_PERMISSIONS,
         memberId=clinician.id,
         permissions=["MANAGE_OWN_CONNECTIONS", "INVITE_CLIENTS"],
     )
 
+    # then both are granted, and a second grant keeps the first
     payload = result["grantPermissions"]
     assert payload["errors"] == []
     assert payload["member"]["grantedPermissions"] == ["INVITE_CLIENTS", "MANAGE_OWN_CONNECTIONS"]
@@ -586,10 +596,13 @@ async def test_a_granted_permission_takes_effect_at_the_next_request(
 async def test_deactivation_ends_access_at_the_very_next_request(
     healthspace: models.Healthspace, administrator: Person, clinician: Person
 ) -> None:
+    # given a clinician who sees their Healthspace
     assert (await clinician.data(HEALTHSPACE, id=str(healthspace.id)))["healthspace"] is not None
 
+    # when the administrator deactivates them
     result = await administrator.data(DEACTIVATE_MEMBER, memberId=clinician.id)
 
+    # then the very next requests see nothing of it, while the account and the history stay
     assert result["deactivateMember"] == {
         "member": {"id": clinician.id, "status": "DEACTIVATED"},
         "errors": [],
@@ -704,8 +717,10 @@ async def test_a_left_membership_comes_back_with_its_history(
 async def test_two_administrators_stepping_down_at_once_leave_one_in_place(
     people: People, healthspace: models.Healthspace, administrator: Person
 ) -> None:
+    # given two administrators
     other = await people.staff(healthspace, Role.ADMINISTRATOR)
 
+    # when both step down and deactivate each other at once
     results = await asyncio.gather(
         administrator(UPDATE_MEMBER_ROLES, memberId=administrator.id, roles=["CLINICIAN"]),
         other(DEACTIVATE_MEMBER, memberId=administrator.id),
@@ -714,6 +729,7 @@ async def test_two_administrators_stepping_down_at_once_leave_one_in_place(
     )
 
     # One who lost the role first may be FORBIDDEN for the rest: requests run in any order.
+    # then somebody stepped down and exactly one administrator is left
     outcomes = [
         error_code(result) or next(iter(result["data"].values()))["errors"] for result in results
     ]

@@ -105,17 +105,14 @@ def names(result: dict[str, Any], field: str = "myClients") -> list[str]:
     return [node["lastName"] for node in nodes(result, field)]
 
 
-@pytest.fixture
-async def colleague(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(healthspace, Role.CLINICIAN, last_name="Colleague")
-
-
 # --- the list ------------------------------------------------------------------------------------
 
 
 async def test_my_clients_are_the_active_clients_i_am_connected_to(
     healthspace: models.Healthspace, clinician: Person, colleague: Person
 ) -> None:
+    # given three clients of mine (one deactivated, one whose connection ended), a colleague's
+    # two, and one shared
     mine = await add_clients(healthspace, 3, connect_to=[clinician])
     await add_clients(healthspace, 2, connect_to=[colleague], start=10)
     shared = (await add_clients(healthspace, 1, connect_to=[clinician, colleague], start=20))[0]
@@ -124,8 +121,10 @@ async def test_my_clients_are_the_active_clients_i_am_connected_to(
         current_key=None, ended_at=dt.datetime.now(dt.UTC)
     )
 
+    # when I list my clients
     result = await clinician.data(MY_CLIENTS, id=str(healthspace.id))
 
+    # then only the active, connected ones show, with their details
     assert names(result) == ["Surname000", "Surname020"]
     assert result["healthspace"]["myClients"]["totalCount"] == 2
     first, second = nodes(result)
@@ -305,14 +304,17 @@ def test_a_source_name_is_registered_once(unread_messages: FakeSource) -> None:
 async def test_the_manage_connections_list_flags_my_connections(
     people: People, healthspace: models.Healthspace, colleague: Person
 ) -> None:
+    # given a clinician with own connections, connected to one of a colleague's three clients
     me = await people.staff(
         healthspace, Role.CLINICIAN, granted=[Permission.MANAGE_OWN_CONNECTIONS]
     )
     clients = await add_clients(healthspace, 3, connect_to=[colleague])
     await me.data(ADD_CONNECTION, clientId=str(clients[1].id), staffId=me.id)
 
+    # when they read the manage-connections list
     result = await me.data(MANAGE_CONNECTIONS_LIST, id=str(healthspace.id))
 
+    # then only that client is flagged as theirs, and the colleague sees their own
     assert [(n["lastName"], n["connectedToViewer"]) for n in nodes(result, "members")] == [
         ("Surname000", False),
         ("Surname001", True),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,8 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from live_server import ROOT, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "demo-horse-4242"
 # Fixed: the same cases every run. Cases per root field and role; the four roles together
 # stay well under two minutes on the project's 2-core machine.
@@ -45,17 +44,11 @@ def _required(what: str) -> None:
     pytest.skip(f"{what} is not installed (make setup installs it)")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """(GraphQL URL, server log path) of a served Carespace with the demo data."""
     home = tmp_path_factory.mktemp("live")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "CARESPACE_DATABASE_URL": f"sqlite://{home / 'carespace.sqlite3'}",
@@ -99,12 +92,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 def test_graphql_over_http_audit_has_no_failures_and_no_warnings(
     live_server: tuple[str, Path],
 ) -> None:
+    # given node, graphql-http and the live server
     node = shutil.which("node")
     if node is None:
         _required("node")
     if not (ROOT / "node_modules" / "graphql-http").is_dir():
         _required("the npm package graphql-http (npm ci)")
     url, _ = live_server
+    # when the GraphQL-over-HTTP audit runs
     audit = subprocess.run(
         [node, "tests/outside/graphql_http_audit.mjs", url],
         cwd=ROOT,
@@ -112,6 +107,7 @@ def test_graphql_over_http_audit_has_no_failures_and_no_warnings(
         text=True,
         timeout=120,
     )
+    # then it reports no error and no warning
     lines = [json.loads(line) for line in audit.stdout.splitlines() if line.startswith("{")]
     summary = lines[-1]
     assert audit.returncode == 0, audit.stdout + audit.stderr
@@ -135,6 +131,7 @@ def _token(url: str, email: str) -> str:
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_schemathesis_finds_no_internal_error(live_server: tuple[str, Path], role: str) -> None:
+    # given the live server and this role's token
     st = Path(sys.executable).with_name("st")
     if not st.exists():
         _required("schemathesis")
@@ -142,6 +139,7 @@ def test_schemathesis_finds_no_internal_error(live_server: tuple[str, Path], rol
     email = ROLES[role]
     headers = ["-H", f"Authorization: Bearer {_token(url, email)}"] if email else []
     before = log_path.read_text().count("Unexpected")
+    # when schemathesis fuzzes every operation
     run = subprocess.run(
         [
             str(st),
@@ -171,6 +169,7 @@ def test_schemathesis_finds_no_internal_error(live_server: tuple[str, Path], rol
         text=True,
         timeout=300,
     )
+    # then no operation answered with an internal error
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert " passed" in run.stdout
     assert log_path.read_text().count("Unexpected") == before

@@ -25,11 +25,13 @@ def client_for(settings: Settings) -> httpx.AsyncClient:
 
 @pytest.mark.parametrize("path", PAGES)
 async def test_each_mail_link_page_answers_in_english_or_dutch_under_the_policy(path: str) -> None:
+    # when a mail link page is asked for in English, in Dutch, and with a chosen language
     async with client_for(Settings()) as http:
         english = await http.get(f"{path}?token=abc")
         dutch = await http.get(f"{path}?token=abc", headers={"Accept-Language": "nl-NL,nl;q=0.9"})
         chosen = await http.get(f"{path}?token=abc&lang=en", headers={"Accept-Language": "nl"})
 
+    # then it answers in that language, under a policy that allows no inline code
     assert english.status_code == 200
     assert '<html lang="en">' in english.text
     assert '<html lang="nl">' in dutch.text

@@ -49,6 +49,7 @@ def test_every_root_field_of_the_schema_carries_a_permission_guard() -> None:
 
 
 def test_the_schema_has_the_root_fields_of_the_foundation() -> None:
+    # when the schema's root fields are listed
     schema = build_schema(Settings())
     names = {
         f"{type_name}.{schema.config.name_converter.get_graphql_name(field)}"
@@ -56,6 +57,7 @@ def test_the_schema_has_the_root_fields_of_the_foundation() -> None:
         for field in schema.get_type_by_name(type_name).fields  # type: ignore[union-attr]
     }
 
+    # then the foundation's fields are among them
     # The walk above is only worth something if it saw the fields it should guard.
     assert {
         "Query.viewer",
@@ -71,6 +73,7 @@ def test_the_schema_has_the_root_fields_of_the_foundation() -> None:
 
 
 def test_the_check_names_an_unguarded_field() -> None:
+    # given a schema with a forgotten field and an empty guard
     @strawberry.type
     class Query:
         @strawberry.field(extensions=[guard(Public())])
@@ -97,6 +100,7 @@ def test_the_check_names_an_unguarded_field() -> None:
 
     schema = strawberry.Schema(query=Query, mutation=Mutation)
 
+    # then the check names exactly those fields
     assert unguarded_root_fields(schema) == [
         "Query.forgotten",
         "Query.emptyGuard",

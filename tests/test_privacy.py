@@ -4,7 +4,6 @@ and the fields that must never exist (hashes, raw tokens)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from typing import Any
@@ -12,13 +11,14 @@ from typing import Any
 import pytest
 from conftest import PUBLIC_URL, People, Person, error_code
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined
+from helpers import connect, latest_token
+from websocket_session import WebSocketSession
 
 import models
 from permissions.roles import Permission, Role
-from permissions.tokens import hash_token
 from schema.limits import QueryLimits
 from schema.settings import Settings
-from server import Environment, build_schema, create_app
+from server import build_schema
 
 # --- documents ---------------------------------------------------------------------------------
 
@@ -226,15 +226,6 @@ FOREIGN_ID_MUTATIONS = {
 
 VIEWER = "query { viewer { id memberships { id } } }"
 
-WS_PROTOCOL = "graphql-transport-ws"
-
-
-@pytest.fixture
-async def colleague(people: People, healthspace: models.Healthspace) -> Person:
-    return await people.staff(
-        healthspace, Role.CLINICIAN, label="colleague", first_name="Cor", last_name="Colleague"
-    )
-
 
 @pytest.fixture
 async def other_client(people: People, healthspace: models.Healthspace) -> Person:
@@ -244,16 +235,6 @@ async def other_client(people: People, healthspace: models.Healthspace) -> Perso
         first_name="Olivia",
         last_name="Other",
         email="olivia@example.org",
-    )
-
-
-async def connect(client: Person, staff: Person, by: Person | None = None) -> None:
-    await models.Connection.create(
-        healthspace_id=client.member.healthspace_id,  # type: ignore[union-attr]
-        client_id=client.id,
-        staff_id=staff.id,
-        created_by_id=by.id if by else None,
-        current_key=f"{client.id}:{staff.id}",
     )
 
 
@@ -295,10 +276,12 @@ async def test_a_client_sees_no_other_client_through_any_nested_connection_path(
     await connect(other_client, clinician, by=admin_clinician)
     await connect(other_client, admin_clinician, by=admin_clinician)
 
+    # when the client reads their connections, their clinician and the creator
     mine = await client.data(MY_CONNECTIONS)
     seen = await client.data(MEMBER, id=clinician.id)
     creator = await client.data(MEMBER, id=admin_clinician.id)
 
+    # then the other client shows nowhere and the creator is not theirs to look up
     for answer in (mine, seen, creator):
         assert other_client.id not in ids_in(answer)
         assert "olivia@example.org" not in text_of(answer)
@@ -365,15 +348,18 @@ async def test_a_clinician_whose_role_is_removed_loses_their_clients(
     clinician: Person,
     client: Person,
 ) -> None:
+    # given a clinician connected to a client
     await connect(client, clinician, by=administrator)
     assert (await clinician.data(MY_CLIENTS, id=str(healthspace.id)))["healthspace"]["myClients"][
         "totalCount"
     ] == 1
 
+    # when the administrator takes the clinician role away
     changed = await administrator.data(
         UPDATE_MEMBER_ROLES, memberId=clinician.id, roles=["LIBRARY_MANAGER"]
     )
 
+    # then the clinician loses the client, the connection ends as history, and the client is told
     assert changed["updateMemberRoles"]["errors"] == []
     mine = (await clinician.data(MY_CLIENTS, id=str(healthspace.id)))["healthspace"]
     assert mine["myClients"] == {"totalCount": 0, "nodes": []}
@@ -418,6 +404,7 @@ async def test_a_former_clinician_who_returns_as_a_client_sees_none_of_their_old
 ) -> None:
     """Deactivation keeps a clinician's connections as they were; joining again as a client
     must not turn them into a window on those clients."""
+    # given a clinician with a client, deactivated, who comes back as a client
     await connect(client, clinician, by=administrator)
     deactivated = await administrator.data(DEACTIVATE_MEMBER, memberId=clinician.id)
     assert deactivated["deactivateMember"]["errors"] == []
@@ -428,9 +415,11 @@ async def test_a_former_clinician_who_returns_as_a_client_sees_none_of_their_old
     )
     assert approved["approveJoinRequest"]["member"] == {"id": clinician.id, "kind": "CLIENT"}
 
+    # when they read their connections and their own member
     mine = await clinician.data(MY_CONNECTIONS)
     own = await clinician.data(MEMBER, id=clinician.id)
 
+    # then none of their old clients shows
     for answer in (mine, own):
         assert client.id not in ids_in(answer)
         assert client.email not in text_of(answer)
@@ -445,6 +434,7 @@ async def test_a_connection_left_from_the_other_side_is_never_listed(
 ) -> None:
     """Rows written before connections were ended on a change of kind: a client's own
     connections list only connections with the client on the client side."""
+    # given a client connected to a clinician, and an old row with the client on the staff side
     await connect(client, clinician)
     await models.Connection.create(
         healthspace_id=client.member.healthspace_id,  # type: ignore[union-attr]
@@ -453,9 +443,11 @@ async def test_a_connection_left_from_the_other_side_is_never_listed(
         current_key=f"{other_client.id}:{client.id}",
     )
 
+    # when the client reads their connections and their own member
     mine = await client.data(MY_CONNECTIONS)
     own = await client.data(MEMBER, id=client.id)
 
+    # then only the connection with the client on the client side is listed
     for answer in (mine, own):
         assert other_client.id not in ids_in(answer)
         assert other_client.email not in text_of(answer)
@@ -472,13 +464,16 @@ async def test_a_deactivated_member_loses_everything_at_their_next_request(
     clinician: Person,
     client: Person,
 ) -> None:
+    # given a clinician connected to a client
     await connect(client, clinician)
     assert (await clinician.data(MY_CLIENTS, id=str(healthspace.id)))["healthspace"]["myClients"][
         "totalCount"
     ] == 1
 
+    # when the administrator deactivates the clinician
     await administrator.data(DEACTIVATE_MEMBER, memberId=clinician.id)
 
+    # then the clinician's next requests see no membership, client, member or guarded field
     assert await clinician.data(VIEWER) == {
         "viewer": {"id": str(clinician.account.id), "memberships": []}  # type: ignore[union-attr]
     }
@@ -490,88 +485,6 @@ async def test_a_deactivated_member_loses_everything_at_their_next_request(
         assert result["data"] == {"healthspace": None}, field
     lookup = await clinician(MEMBER_LOOKUP, healthspaceId=str(healthspace.id), email=client.email)
     assert error_code(lookup) == "NOT_FOUND"
-
-
-class WebSocketSession:
-    """A graphql-transport-ws connection to the ASGI app, driven in the test's own event loop."""
-
-    def __init__(self, token: str | None) -> None:
-        self.app = create_app(
-            Environment(settings=Settings(public_url=PUBLIC_URL)), lifespan_tasks=False
-        )
-        self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        headers = [(b"host", b"carespace.test"), (b"sec-websocket-protocol", WS_PROTOCOL.encode())]
-        if token:
-            headers.append((b"authorization", f"Bearer {token}".encode()))
-        self.scope = {
-            "type": "websocket",
-            "asgi": {"version": "3.0"},
-            "scheme": "ws",
-            "path": "/graphql",
-            "raw_path": b"/graphql",
-            "root_path": "",
-            "query_string": b"",
-            "headers": headers,
-            "client": ("203.0.113.7", 51000),
-            "server": ("carespace.test", 80),
-            "subprotocols": [WS_PROTOCOL],
-        }
-        self.task: asyncio.Task[None] | None = None
-        self.count = 0
-
-    async def _receive(self) -> dict[str, Any]:
-        return await self.incoming.get()
-
-    async def _send(self, message: dict[str, Any]) -> None:
-        await self.outgoing.put(message)
-
-    async def _next(self) -> dict[str, Any]:
-        message = await asyncio.wait_for(self.outgoing.get(), timeout=10)
-        if message["type"] == "websocket.send":
-            return json.loads(message.get("text") or message["bytes"])
-        return message
-
-    async def __aenter__(self) -> WebSocketSession:
-        self.task = asyncio.create_task(self.app(self.scope, self._receive, self._send))
-        await self.incoming.put({"type": "websocket.connect"})
-        assert (await self._next())["type"] == "websocket.accept"
-        await self._text({"type": "connection_init"})
-        assert (await self._next())["type"] == "connection_ack"
-        return self
-
-    async def _text(self, payload: dict[str, Any]) -> None:
-        await self.incoming.put({"type": "websocket.receive", "text": json.dumps(payload)})
-
-    async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
-        self.count += 1
-        operation = str(self.count)
-        await self._text(
-            {
-                "id": operation,
-                "type": "subscribe",
-                "payload": {"query": query, "variables": variables},
-            }
-        )
-        result: dict[str, Any] = {}
-        while True:
-            message = await self._next()
-            if message.get("type") == "next":
-                result = message["payload"]
-            elif message.get("type") == "error":
-                return {"data": None, "errors": message["payload"]}
-            elif message.get("type") == "complete":
-                return result
-            else:
-                raise AssertionError(message)
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.incoming.put({"type": "websocket.disconnect", "code": 1000})
-        assert self.task is not None
-        try:
-            await asyncio.wait_for(self.task, timeout=10)
-        except Exception:  # closing is best effort
-            self.task.cancel()
 
 
 async def test_a_websocket_operation_sees_a_deactivation_at_once(
@@ -618,9 +531,11 @@ async def test_an_outsider_sees_at_most_the_public_face_of_a_healthspace(
     clinician: Person,
     findable: bool,
 ) -> None:
+    # given a connected client and clinician, in a Healthspace that is findable or not
     await connect(client, clinician)
     await models.Healthspace.filter(id=healthspace.id).update(findable=findable)
 
+    # then an outsider sees neither member, at most its name, and no guarded field
     for member in (client, clinician):
         assert await outsider.data(MEMBER, id=member.id) == {"member": None}
     plain = await outsider.data(
@@ -664,9 +579,11 @@ async def test_an_outsider_cannot_reach_into_another_healthspace_from_their_own(
     client: Person,
     clinician: Person,
 ) -> None:
+    # given the outsider's own clinician and client
     own_clinician = await people.staff(other_healthspace, Role.CLINICIAN)
     own_client = await people.client(other_healthspace)
 
+    # when the outsider connects, invites and sends a roster naming the other Healthspace's members
     to_their_clinician = await outsider.data(
         ADD_CONNECTION, clientId=own_client.id, staffId=clinician.id
     )
@@ -692,6 +609,7 @@ async def test_an_outsider_cannot_reach_into_another_healthspace_from_their_own(
         },
     )
 
+    # then each is refused as not found and nothing is written
     assert to_their_clinician["addConnection"]["errors"] == [
         {"field": ["staffId"], "code": "NOT_FOUND"}
     ]
@@ -713,6 +631,7 @@ async def test_another_healthspaces_roster_batch_and_join_requests_are_unknown(
     outsider: Person,
     people: People,
 ) -> None:
+    # given a roster run and a join request in the findable Healthspace
     await models.Healthspace.filter(id=healthspace.id).update(findable=True)
     batch = await assistant.data(
         INVITE_ROSTER, input={"healthspaceId": str(healthspace.id), "roster": "new@example.org"}
@@ -721,12 +640,14 @@ async def test_another_healthspaces_roster_batch_and_join_requests_are_unknown(
     asked = await requester.data(REQUEST_TO_JOIN, healthspaceId=str(healthspace.id))
     request_id = asked["requestToJoin"]["joinRequest"]["id"]
 
+    # when an outsider reads the run, approves or cancels the request
     roster = await outsider(ROSTER_BATCH, id=batch["inviteRoster"]["batch"]["id"])
     approve = await outsider(APPROVE_JOIN_REQUEST, id=request_id)
     cancel = await outsider(
         "mutation($id: ID!) { cancelJoinRequest(id: $id) { errors { code } } }", id=request_id
     )
 
+    # then each is unknown to them, and the request is still pending
     assert (error_code(roster), roster["data"]) == ("NOT_FOUND", {"rosterBatch": None})
     assert error_code(approve) == "NOT_FOUND"
     assert error_code(cancel) == "NOT_FOUND"
@@ -760,6 +681,7 @@ async def test_an_invitation_link_shows_a_masked_address_and_no_member_lists(
     outsider: Person,
     other_client: Person,
 ) -> None:
+    # given an invitation whose token is read from its mail
     invited = await assistant.data(
         INVITE_CLIENT,
         input={
@@ -770,15 +692,14 @@ async def test_an_invitation_link_shows_a_masked_address_and_no_member_lists(
         },
     )
     assert invited["inviteClient"]["errors"] == []
-    token = "known-token-for-this-test"
-    await models.Invitation.filter(id=invited["inviteClient"]["invitation"]["id"]).update(
-        token_hash=hash_token(token)
-    )
+    token = await latest_token("anna.jansen@example.org")
 
+    # when anonymous and an outsider open the link and ask for the member lists
     preview = (await anonymous.data(INVITATION_PREVIEW, token=token))["invitation"]
     as_anonymous = await anonymous(PREVIEW_MEMBERS, token=token)
     as_outsider = await outsider(PREVIEW_MEMBERS, token=token)
 
+    # then the address is masked and the lists are refused
     assert preview["maskedEmail"] == "a***n@example.org"
     assert "anna.jansen@example.org" not in text_of(preview)
     assert preview["healthspace"]["viewerMember"] is None
@@ -792,7 +713,8 @@ async def test_an_invitation_link_shows_a_masked_address_and_no_member_lists(
 async def test_a_signed_in_stranger_cannot_accept_someone_elses_invitation(
     healthspace: models.Healthspace, assistant: Person, outsider: Person
 ) -> None:
-    invited = await assistant.data(
+    # given an invitation to Anna, its token read from her mail
+    await assistant.data(
         INVITE_CLIENT,
         input={
             "healthspaceId": str(healthspace.id),
@@ -801,13 +723,12 @@ async def test_a_signed_in_stranger_cannot_accept_someone_elses_invitation(
             "lastName": "Jansen",
         },
     )
-    token = "known-token-for-this-test"
-    await models.Invitation.filter(id=invited["inviteClient"]["invitation"]["id"]).update(
-        token_hash=hash_token(token)
-    )
+    token = await latest_token("anna.jansen@example.org")
 
+    # when a signed-in outsider accepts it
     result = await outsider.data(ACCEPT_INVITATION, input={"token": token})
 
+    # then it is refused and they do not become a member
     assert result["acceptInvitation"] == {"member": None, "errors": [{"code": "EMAIL_MISMATCH"}]}
     assert not await models.Member.filter(
         account_id=outsider.account.id, healthspace_id=healthspace.id
@@ -820,6 +741,7 @@ async def test_a_signed_in_stranger_cannot_accept_someone_elses_invitation(
 async def test_client_inviting_clinicians_never_see_staff_invitations(
     healthspace: models.Healthspace, administrator: Person, people: People
 ) -> None:
+    # given a clinician who may invite clients, and a staff invitation with a note
     inviting = await people.staff(
         healthspace, Role.CLINICIAN, granted=[Permission.INVITE_CLIENTS], label="inviting"
     )
@@ -837,6 +759,7 @@ async def test_client_inviting_clinicians_never_see_staff_invitations(
     )
     assert staff_invited["inviteStaff"]["errors"] == []
 
+    # when that clinician lists invitations, tasks and looks the address up
     listed = await inviting.data(
         HEALTHSPACE_FIELD % "invitations { totalCount nodes { id email note } }",
         id=str(healthspace.id),
@@ -850,6 +773,7 @@ async def test_client_inviting_clinicians_never_see_staff_invitations(
         MEMBER_LOOKUP, healthspaceId=str(healthspace.id), email="new.colleague@example.org"
     )
 
+    # then the staff invitation shows nowhere
     assert listed["healthspace"]["invitations"] == {"totalCount": 0, "nodes": []}
     assert tasks["healthspace"]["tasks"]["counts"]["openInvitations"] == 0
     assert tasks["healthspace"]["tasks"]["openInvitations"]["nodes"] == []
@@ -860,6 +784,7 @@ async def test_client_inviting_clinicians_never_see_staff_invitations(
 
 
 def test_no_field_of_the_schema_can_read_a_hash_a_password_or_a_stored_token() -> None:
+    # given every field of every object type
     schema = build_schema(Settings())._schema
     fields = {
         (name, field)
@@ -869,6 +794,7 @@ def test_no_field_of_the_schema_can_read_a_hash_a_password_or_a_stored_token() -
         for field in type_.fields
     }
 
+    # then none reads a hash or a password, and only the known payloads hand out a token
     assert not [f for f in fields if "hash" in f[1].lower() or "password" in f[1].lower()]
     # The only tokens handed out are a new session's, to the person who just signed in, and
     # a new integration token, once, to the administrator who made it (apiToken: its name).
@@ -885,11 +811,13 @@ async def test_cursors_are_only_positions_and_a_made_up_one_is_refused(
 ) -> None:
     """A cursor carries an offset and nothing else, so one list's cursor used on another reveals
     nothing; a forged one is BAD_USER_INPUT."""
+    # given a cursor of the members list
     page = await administrator.data(
         "query($id: ID!) { healthspace(id: $id) { members(first: 1) { pageInfo { endCursor } } } }",
         id=str(healthspace.id),
     )
     cursor = page["healthspace"]["members"]["pageInfo"]["endCursor"]
+    # when it is used on another list, and a made-up one is used
     on_another_list = await administrator.data(
         "query($after: String) { myJoinRequests(after: $after) { totalCount nodes { id } } }",
         after=cursor,
@@ -899,6 +827,7 @@ async def test_cursors_are_only_positions_and_a_made_up_one_is_refused(
         after=str(uuid.uuid4()),
     )
 
+    # then the other list starts at that offset, and the made-up one is refused
     assert on_another_list == {"myJoinRequests": {"totalCount": 0, "nodes": []}}
     assert error_code(forged) == "BAD_USER_INPUT"
 

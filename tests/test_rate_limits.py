@@ -7,8 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from conftest import PASSWORD, People, Person
-from test_invitation_acceptance import accept, latest_token
-from test_invitations import invite_client
+from helpers import accept, invite_client, latest_token
 
 import models
 from domain import rate_limits as limits
@@ -139,6 +138,7 @@ async def test_verification_mails_cannot_be_alias_bombed(people: People) -> None
 
 
 async def test_sign_ups_per_address_per_hour(anonymous: Person) -> None:
+    # when one more than the limit of sign-ups comes from one address
     answers = [
         (
             await anonymous.data(
@@ -153,6 +153,7 @@ async def test_sign_ups_per_address_per_hour(anonymous: Person) -> None:
         )["signUp"]
         for i in range(limits.SIGN_UPS_PER_IP.count + 1)
     ]
+    # then the last is refused and no account is made for it
     assert all(a["errors"] == [] for a in answers[:-1])
     assert _codes(answers[-1]) == ["RATE_LIMITED"]
     assert await models.Account.all().count() == limits.SIGN_UPS_PER_IP.count

@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 from conftest import data_of, execute
 from graphql import OperationDefinitionNode, parse, print_ast
+from live_server import DEMO_PASSWORD
 
 import models
 from resolvers import commands
 from schema.settings import Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-DEMO_PASSWORD = "demo-password-2026"
 SIGN_IN = "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }"
 
 

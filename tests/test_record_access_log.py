@@ -39,13 +39,16 @@ query AuditLog($id: ID!, $clientId: ID, $memberId: ID, $from: DateTime, $to: Dat
 async def test_a_record_page_writes_one_line_per_section_read(
     client: Person, clinician: Person
 ) -> None:
+    # given a client with three assignments and no reads yet
     await connected(client, clinician)
     for number in range(3):
         await plan(clinician, client, title=f"Assignment {number}")
     assert await models.AuditEvent.filter(action="RECORD_READ").count() == 0
 
+    # when the clinician reads the record
     await clinician.data(RECORD, clientId=client.id)
 
+    # then one line per section is logged, with who, whose and from where
     lines = await models.AuditEvent.filter(action="RECORD_READ")
     assert sorted((line.action, line.section) for line in lines) == [
         ("RECORD_READ", "ASSIGNMENTS"),
@@ -93,11 +96,13 @@ async def test_the_audit_log_by_client_member_and_period_is_itself_audited(
     clinician: Person,
     assistant: Person,
 ) -> None:
+    # given a clinician who wrote and read a client's notes
     await connected(client, clinician)
     await clinician.data(ADD_NOTE, clientId=client.id, body="Intake")
     await clinician.data(RECORD, clientId=client.id)
     now = datetime.now(UTC)
 
+    # when the administrator reads the log by client, by member and for the past; others try
     by_client = await administrator.data(AUDIT_LOG, id=str(healthspace.id), clientId=client.id)
     by_member = await administrator.data(AUDIT_LOG, id=str(healthspace.id), memberId=clinician.id)
     in_the_past = await administrator.data(
@@ -111,6 +116,7 @@ async def test_the_audit_log_by_client_member_and_period_is_itself_audited(
         to=(now - timedelta(days=1)).isoformat(),
     )
 
+    # then each filter gives its lines, bad asks are refused, and each read is itself audited
     lines = by_client["healthspace"]["auditLog"]["nodes"]
     assert {(n["action"], n["section"]) for n in lines} >= {
         ("RECORD_CREATE", "NOTES"),

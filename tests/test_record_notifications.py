@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from conftest import People, Person
+from helpers import deliver
 from records_api import REVIEW, SUBMIT, connected, plan
-from smtp_sink import ReceivedMessage, SmtpSink
+from smtp_sink import SmtpSink
 
 import models
-from mailer.relay import Relay, backend_for
 from permissions.roles import Role
 
 SETTINGS = """
@@ -34,11 +34,6 @@ query Tasks($id: ID!) {
   }
 }
 """
-
-
-async def deliver(sink: SmtpSink) -> list[ReceivedMessage]:
-    await Relay(backend_for(sink.settings())).deliver_due()
-    return sink.messages
 
 
 async def test_planning_submitting_and_feedback_mail_the_other_side(
@@ -84,6 +79,7 @@ async def test_a_planned_assignment_is_mailed_once_it_is_available(
 async def test_each_kind_of_mail_can_be_switched_off(
     client: Person, clinician: Person, smtp_sink: SmtpSink
 ) -> None:
+    # given a connected client and clinician who both switch off one kind of mail
     await connected(client, clinician)
     before = (await client.data(VIEWER_SETTINGS))["viewer"]["notificationSettings"]
     assert before == {
@@ -94,10 +90,12 @@ async def test_each_kind_of_mail_can_be_switched_off(
 
     changed = await client.data(SETTINGS, input={"assignmentPlanned": False})
     await clinician.data(SETTINGS, input={"assignmentSubmitted": False})
+    # when an assignment is planned, submitted and reviewed
     assignment_id = await plan(clinician, client)
     await client.data(SUBMIT, id=assignment_id, answer="done")
     await clinician.data(REVIEW, id=assignment_id, feedback="fine")
 
+    # then only the feedback mail is sent
     assert changed["updateNotificationSettings"]["notificationSettings"] == {
         "assignmentPlanned": False,
         "assignmentFeedback": True,

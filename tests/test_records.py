@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from conftest import People, Person
+from helpers import errors_of
 from records_api import (
     ADD_NOTE,
     ASSIGNMENTS,
@@ -16,7 +17,6 @@ from records_api import (
     REVIEW,
     SUBMIT,
     connected,
-    errors_of,
     plan,
 )
 
@@ -47,9 +47,11 @@ async def test_the_client_and_a_connected_clinician_open_the_record(
 async def test_the_assignment_runs_planned_in_progress_submitted_reviewed(
     client: Person, clinician: Person
 ) -> None:
+    # given a planned assignment
     await connected(client, clinician)
     assignment_id = await plan(clinician, client, instructions="Write down when you sleep.")
 
+    # when the client makes progress and submits, and the clinician reviews, then each step shows
     progress = await client.data(PROGRESS, id=assignment_id, progress=40, draftAnswer="Mon 23h")
     assert progress["updateAssignmentProgress"]["assignment"] == {
         "id": assignment_id,
@@ -83,9 +85,11 @@ async def test_the_assignment_runs_planned_in_progress_submitted_reviewed(
 
 
 async def test_who_may_move_an_assignment_and_when(client: Person, clinician: Person) -> None:
+    # given a planned assignment
     await connected(client, clinician)
     assignment_id = await plan(clinician, client)
 
+    # when and then: each wrong move is refused with its code
     # Feedback only on a submitted assignment.
     assert errors_of(
         await clinician(REVIEW, id=assignment_id, feedback="Hm"), "reviewAssignment"
@@ -132,6 +136,7 @@ async def test_who_may_move_an_assignment_and_when(client: Person, clinician: Pe
 async def test_the_client_sees_an_assignment_once_it_is_available(
     client: Person, clinician: Person
 ) -> None:
+    # given an assignment available in three days and one available now
     await connected(client, clinician)
     later_id = await plan(
         clinician,
@@ -141,9 +146,11 @@ async def test_the_client_sees_an_assignment_once_it_is_available(
     )
     now_id = await plan(clinician, client, title="Now")
 
+    # when the client and the clinician list them
     seen_by_client = (await client.data(ASSIGNMENTS, clientId=client.id))["record"]["assignments"]
     seen_by_staff = (await clinician.data(ASSIGNMENTS, clientId=client.id))["record"]["assignments"]
 
+    # then the client sees only the available one, the clinician both
     assert [n["id"] for n in seen_by_client["nodes"]] == [now_id]
     assert {n["id"] for n in seen_by_staff["nodes"]} == {now_id, later_id}
     # Not yet available: to the client it does not exist.
@@ -155,6 +162,7 @@ async def test_the_client_sees_an_assignment_once_it_is_available(
 async def test_open_assignments_come_first_then_finished_newest_submission_first(
     client: Person, clinician: Person
 ) -> None:
+    # given three assignments: one reviewed, one submitted, one open
     await connected(client, clinician)
     first = await plan(clinician, client, title="First")
     second = await plan(clinician, client, title="Second")
@@ -163,9 +171,11 @@ async def test_open_assignments_come_first_then_finished_newest_submission_first
     await client.data(SUBMIT, id=second, answer="b")
     await clinician.data(REVIEW, id=first, feedback="ok")
 
+    # when the clinician lists them, all and only the submitted
     page = (await clinician.data(ASSIGNMENTS, clientId=client.id))["record"]["assignments"]
     submitted = await clinician.data(ASSIGNMENTS, clientId=client.id, status="SUBMITTED")
 
+    # then open ones come first, then the newest submission, in pages too
     assert [n["title"] for n in page["nodes"]] == ["Open", "Second", "First"]
     assert [n["id"] for n in page["nodes"]] == [open_one, second, first]
     assert [n["id"] for n in submitted["record"]["assignments"]["nodes"]] == [second]
@@ -183,13 +193,16 @@ async def test_open_assignments_come_first_then_finished_newest_submission_first
 async def test_notes_are_for_connected_staff_only_and_checked(
     client: Person, clinician: Person
 ) -> None:
+    # given a connected client and clinician
     await connected(client, clinician)
 
+    # when the clinician adds a note, an empty one and a huge one, and the client adds one
     added = await clinician.data(ADD_NOTE, clientId=client.id, body="  First session.  ")
     empty = await clinician(ADD_NOTE, clientId=client.id, body=" ")
     huge = await clinician(ADD_NOTE, clientId=client.id, body="x" * 1_000_000)
     by_client = await client(ADD_NOTE, clientId=client.id, body="my own note")
 
+    # then only the clinician's good note is kept, and the client does not see it
     assert added["addNote"]["note"]["body"] == "First session."
     assert added["addNote"]["note"]["author"] == {"id": clinician.id}
     assert errors_of(empty, "addNote") == ["REQUIRED"]
@@ -205,9 +218,11 @@ async def test_notes_are_for_connected_staff_only_and_checked(
 async def test_video_calls_are_logged_by_staff_and_checked(
     client: Person, clinician: Person
 ) -> None:
+    # given a connected client and clinician
     await connected(client, clinician)
     started = datetime.now(UTC) - timedelta(hours=1)
 
+    # when the clinician logs a call, a negative one and a future one, and the client logs one
     logged = await clinician.data(
         LOG_CALL,
         input={"clientId": client.id, "startedAt": _iso(started), "durationSeconds": 1800},
@@ -227,6 +242,7 @@ async def test_video_calls_are_logged_by_staff_and_checked(
         LOG_CALL, input={"clientId": client.id, "startedAt": _iso(started), "durationSeconds": 60}
     )
 
+    # then only the clinician's good call is logged and the client sees it
     call = logged["logVideoCall"]["videoCall"]
     assert call["durationSeconds"] == 1800
     assert call["staff"] == {"id": clinician.id}
@@ -309,9 +325,11 @@ async def test_an_integration_logs_calls_with_a_scoped_token_until_it_is_revoked
 async def test_times_without_a_zone_are_utc_and_a_bad_staff_id_is_not_found(
     client: Person, clinician: Person, administrator: Person, anonymous: Person
 ) -> None:
+    # given a time without a zone
     await connected(client, clinician)
     naive = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None, microsecond=0)
 
+    # when an assignment is planned at that time and a call is logged with a bad staff id
     planned = await clinician.data(
         PLAN,
         input={
@@ -340,6 +358,7 @@ async def test_times_without_a_zone_are_utc_and_a_bad_staff_id_is_not_found(
         },
     )
 
+    # then the time is read as UTC and the bad staff id is not found
     assignment = planned["planAssignment"]["assignment"]
     assert datetime.fromisoformat(assignment["availableFrom"]) == naive.replace(tzinfo=UTC)
     assert [(e["field"], e["code"]) for e in bad_staff["data"]["logVideoCall"]["errors"]] == [

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from conftest import Person
+from documents import INVITATIONS
+from helpers import invitation_token, invite_client, latest_token
 from smtp_sink import SmtpSink
-from test_invitations import INVITATIONS, TOKEN, invite_client, latest_token
 from tortoise.connection import get_connection
 
 import models
@@ -68,9 +69,11 @@ async def reminder_mails() -> list[models.OutboxMessage]:
 async def test_reminders_go_out_after_3_and_7_days_and_the_invitation_expires_after_30(
     assistant: Person, anonymous: Person, healthspace: models.Healthspace, settings: Settings
 ) -> None:
+    # given an invitation sent now
     clock = await invited(assistant, healthspace)
     first_token = await latest_token("anna.jansen@example.org")
 
+    # when the sweep runs at and around 3, 7 and 29 days, then exactly two reminders go out
     assert (await sweep(settings, now=clock.at(days=3, seconds=-1))).reminded == 0
     assert (await sweep(settings, now=clock.at(days=3))).reminded == 1
     assert (await sweep(settings, now=clock.at(days=3, hours=1))).reminded == 0
@@ -89,7 +92,9 @@ async def test_reminders_go_out_after_3_and_7_days_and_the_invitation_expires_af
         "PENDING"
     )
 
+    # when the sweep runs after 30 days
     expired = await sweep(settings, now=clock.at(days=30))
+    # then the invitation expires, once, and the audit log holds the whole story
     assert (expired.reminded, expired.expired) == (0, 1)
     row = await models.Invitation.get()
     assert row.status == models.InvitationStatus.EXPIRED
@@ -110,21 +115,22 @@ async def test_the_reminder_mail_arrives_with_a_working_link(
     settings: Settings,
     smtp_sink: SmtpSink,
 ) -> None:
+    # given an invitation that got its first reminder
     clock = await invited(assistant, healthspace)
     await sweep(settings, now=clock.at(days=3))
 
+    # when the relay delivers both mails, the reminder names the practice, inviter and link
     assert await Relay(backend_for(smtp_sink.settings())).deliver_due() == 2
     mails = await smtp_sink.wait_for(2)
     reminder = next(mail for mail in mails if mail.subject.startswith("Reminder"))
     assert "Praktijk De Linde" in reminder.subject
     assert "Assa Assist" in reminder.text
-    match = TOKEN.search(reminder.text)
-    assert match is not None
+    token = invitation_token(reminder.text)
 
-    accepted = await anonymous.data(
-        ACCEPT, input={"token": match.group(1), "password": "a-fresh-horse-51"}
-    )
+    # when the invitee accepts through the reminder's link
+    accepted = await anonymous.data(ACCEPT, input={"token": token, "password": "a-fresh-horse-51"})
 
+    # then they join
     assert accepted["acceptInvitation"]["errors"] == []
 
 
@@ -254,14 +260,17 @@ def postgres_only(db: str) -> None:
 async def test_two_schedulers_on_postgres_send_every_reminder_once(
     healthspace: models.Healthspace, settings: Settings, smtp_sink: SmtpSink
 ) -> None:
+    # given 600 invitations due for their first reminder
     start = datetime.now(UTC)
     await add_pending(healthspace, 600, now=start, prefix="patient")
 
+    # when two schedulers sweep at once
     first, second = await asyncio.gather(
         sweep(settings, now=start + timedelta(days=3), batch_size=50),
         sweep(settings, now=start + timedelta(days=3), batch_size=50),
     )
 
+    # then every reminder is written once and, through two relays, delivered once
     assert first.reminded + second.reminded == 600
     assert first.reminded > 0 and second.reminded > 0, "both schedulers took part"
     mails = await reminder_mails()
@@ -281,9 +290,11 @@ async def test_two_schedulers_on_postgres_send_every_reminder_once(
 async def test_the_schedule_sweeps_until_cancelled(
     assistant: Person, healthspace: models.Healthspace, settings: Settings
 ) -> None:
+    # given an invitation due for its first reminder
     clock = await invited(assistant, healthspace)
     clock.at(days=3)
 
+    # when the schedule runs, then it reminds and later expires, until cancelled
     schedule = asyncio.create_task(run_reminder_schedule(settings, 0.01, clock=clock))
     try:
         assert await eventually(lambda: models.OutboxMessage.exists(template="invitation_reminder"))
@@ -296,6 +307,7 @@ async def test_the_schedule_sweeps_until_cancelled(
         with pytest.raises(asyncio.CancelledError):
             await schedule
 
+    # then exactly one reminder went out
     assert len(await reminder_mails()) == 1
 
 

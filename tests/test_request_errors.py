@@ -175,6 +175,7 @@ async def test_a_cursor_out_of_shape_or_range_is_bad_user_input(
     listing: str,
     after: str,
 ) -> None:
+    # when a listing gets this cursor
     if listing == "members":
         result = await administrator(MEMBERS, id=str(healthspace.id), after=after)
     else:
@@ -182,6 +183,7 @@ async def test_a_cursor_out_of_shape_or_range_is_bad_user_input(
             MY_JOIN_REQUESTS if listing == "myJoinRequests" else ACCESS_LOG, after=after
         )
 
+    # then no cursor is the first page, and any other is BAD_USER_INPUT without a logged fault
     if after == "":  # no cursor: the first page
         assert not result.get("errors")
         return

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import PASSWORD, People, Person
+from helpers import outcome
 from strawberry.schema.name_converter import NameConverter
 
 import models
@@ -281,19 +282,6 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
-def outcome(result: dict[str, Any], mutation: str) -> str:
-    """OK, the top-level error code, or the first code in the payload's `errors`."""
-    if result.get("errors"):
-        return result["errors"][0]["extensions"]["code"]
-    payload = result["data"][mutation]
-    return payload["errors"][0]["code"] if payload["errors"] else OK
-
-
-@pytest.fixture
-def actor(request: pytest.FixtureRequest) -> Person:
-    return request.getfixturevalue(request.param)
-
-
 @pytest.fixture
 async def world(people: People, healthspace: models.Healthspace) -> World:
     return World(
@@ -319,7 +307,7 @@ async def test_role_matrix(world: World, mutation: str, actor: Person, expected:
 
     result = await actor(scenario.document, **variables)
 
-    assert outcome(result, mutation) == expected, result
+    assert outcome(result, mutation, payload_prefix="") == expected, result
     after = await scenario.snapshot(world, actor)
     if expected == OK:
         assert after != before, f"{mutation} by {actor.label} answered OK but changed nothing"

@@ -8,40 +8,14 @@ from typing import Any
 
 import pytest
 from conftest import People, Person, QueryCounter, error_code
+from documents import INVITE_ROSTER, INVITE_ROSTER_COUNTS
+from helpers import invite_roster as invite
 
 import models
 from domain import roster as roster_module
 from models.bulk import BulkTable
 from permissions.roles import Permission, Role
 from permissions.tokens import hash_token, new_token
-
-INVITE_ROSTER = """
-mutation InviteRoster($input: InviteRosterInput!) {
-  inviteRoster(input: $input) {
-    batch { id ready counts { total sent } }
-    ready
-    counts {
-      total sent notOnPlatform alreadyConnected alreadyMember alreadyInvited duplicate invalid
-      error
-    }
-    rows { line email note outcome message invitation { id email note status } }
-    notOnPlatform
-    errors { field code message }
-  }
-}
-"""
-
-INVITE_ROSTER_COUNTS = """
-mutation InviteRoster($input: InviteRosterInput!) {
-  inviteRoster(input: $input) {
-    batch { id }
-    ready
-    counts { total sent }
-    rows { line email outcome message }
-    errors { field code message }
-  }
-}
-"""
 
 ROSTER_BATCH = """
 query RosterBatch($id: ID!) {
@@ -57,20 +31,6 @@ query RosterBatch($id: ID!) {
   }
 }
 """
-
-
-async def invite(person: Person, roster: str, query: str = INVITE_ROSTER, **fields: Any) -> Any:
-    result = await person.data(
-        query,
-        input={
-            "healthspaceId": str(
-                fields.pop("healthspace_id", None) or person.member.healthspace_id
-            ),
-            "roster": roster,
-            **fields,
-        },  # type: ignore[union-attr]
-    )
-    return result["inviteRoster"]
 
 
 def outcomes(payload: dict[str, Any]) -> list[tuple[int, str, str]]:
@@ -119,6 +79,7 @@ async def test_every_outcome_in_roster_order(
     people: People,
     healthspace: models.Healthspace,
 ) -> None:
+    # given a client already connected, a member, a pending invitation, and a roster with every kind of line
     connected = await people.client(healthspace, email="connected@example.org")
     await models.Connection.create(
         healthspace=healthspace,
@@ -142,10 +103,12 @@ async def test_every_outcome_in_roster_order(
         ]
     )
 
+    # when the administrator sends the roster
     payload = await invite(
         administrator, roster, defaultNote="See you soon", connectTo=[clinician.id]
     )
 
+    # then each line has its outcome, in roster order, and the new invitations carry the note
     assert payload["errors"] == []
     assert outcomes(payload) == [
         (2, "new@example.org", "SENT"),
@@ -199,6 +162,7 @@ async def test_every_outcome_in_roster_order(
 async def test_a_member_is_already_connected_to_the_inviting_clinician(
     people: People, healthspace: models.Healthspace
 ) -> None:
+    # given a client of the inviting clinician and a client of another
     inviter = await people.staff(healthspace, Role.CLINICIAN, granted=[Permission.INVITE_CLIENTS])
     other = await people.staff(healthspace, Role.CLINICIAN)
     mine = await people.client(healthspace, email="mine@example.org")
@@ -211,9 +175,11 @@ async def test_a_member_is_already_connected_to_the_inviting_clinician(
             current_key=f"{client.id}:{staff.id}",
         )
 
+    # when the clinician sends a roster naming both
     # connectTo [] unticks the box, yet a client of the inviting clinician stays "connected".
     payload = await invite(inviter, "mine@example.org\ntheirs@example.org", connectTo=[])
 
+    # then their own client is already connected, the other already a member
     assert [row["outcome"] for row in payload["rows"]] == ["ALREADY_CONNECTED", "ALREADY_MEMBER"]
 
 
@@ -257,14 +223,17 @@ async def test_expired_and_withdrawn_invitations_never_block_a_new_one(
 async def test_require_existing_account_lists_the_others(
     administrator: Person, people: People
 ) -> None:
+    # given one address with an account and two without
     await people.account("has.account@example.org")
 
+    # when a roster requires an existing account
     payload = await invite(
         administrator,
         "nobody@example.org\nhas.account@example.org\nalso.nobody@example.org, hi",
         requireExistingAccount=True,
     )
 
+    # then only the one with an account is invited, and the others are listed
     assert [row["outcome"] for row in payload["rows"]] == [
         "NOT_ON_PLATFORM",
         "SENT",
@@ -311,12 +280,15 @@ async def test_a_dry_run_writes_and_sends_nothing(administrator: Person) -> None
 async def test_a_real_run_is_stored_and_can_be_read_back(
     administrator: Person, clinician: Person
 ) -> None:
+    # given a real roster run
     roster = "a@example.org, Hello A\nb@example.org\n# skip\nA@example.org\nbad@"
     payload = await invite(administrator, roster, defaultNote="Welcome", connectTo=[clinician.id])
     batch_id = payload["batch"]["id"]
 
+    # when the batch is read back
     batch = (await administrator.data(ROSTER_BATCH, id=batch_id))["rosterBatch"]
 
+    # then it holds the roster, its settings, every row and the problem lines
     assert batch["roster"] == roster
     assert batch["defaultNote"] == "Welcome"
     assert batch["requireExistingAccount"] is False
@@ -350,8 +322,10 @@ async def test_a_real_run_is_stored_and_can_be_read_back(
 async def test_a_real_run_writes_invitations_mail_and_audit_together(
     administrator: Person,
 ) -> None:
+    # when a real roster run sends two invitations
     payload = await invite(administrator, "a@example.org\nb@example.org, Hi B")
 
+    # then their rows, mails, audit events and the run's summary are written together
     invitations = await models.Invitation.all().order_by("email")
     mails = await models.OutboxMessage.all().order_by("to_address")
     assert [i.email for i in invitations] == ["a@example.org", "b@example.org"]
@@ -391,6 +365,7 @@ async def test_a_failure_while_writing_leaves_nothing_behind(
     administrator: Person, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The mails fail to go into the outbox after the batch and invitations were written."""
+    # given the outbox insert fails after the batch and invitations were written
     insert = BulkTable.insert
 
     async def failing_outbox(table: Any, values: Any) -> None:
@@ -401,6 +376,7 @@ async def test_a_failure_while_writing_leaves_nothing_behind(
     monkeypatch.setattr(BulkTable, "insert", failing_outbox)
     before = await written()
 
+    # when a roster is sent
     result = await administrator(
         INVITE_ROSTER,
         input={
@@ -409,6 +385,7 @@ async def test_a_failure_while_writing_leaves_nothing_behind(
         },
     )
 
+    # then the error is masked and nothing was written
     assert result["errors"][0]["message"] == "Unexpected error."
     assert await written() == before
 
@@ -418,6 +395,7 @@ async def test_a_person_invited_meanwhile_becomes_already_invited(
 ) -> None:
     """Another request invites b@ between this run's reads and its inserts: the run starts over
     and reports b@ as ALREADY_INVITED instead of failing or inviting twice."""
+    # given another request inviting b@ between this run's reads and its inserts
     look_up = roster_module._look_up
     calls = 0
 
@@ -431,8 +409,10 @@ async def test_a_person_invited_meanwhile_becomes_already_invited(
 
     monkeypatch.setattr(roster_module, "_look_up", racing_look_up)
 
+    # when the run goes on
     payload = await invite(administrator, "a@example.org\nb@example.org")
 
+    # then it starts over and reports b@ as already invited
     assert calls == 2
     assert [row["outcome"] for row in payload["rows"]] == ["SENT", "ALREADY_INVITED"]
     assert await models.Invitation.all().count() == 2
@@ -562,6 +542,7 @@ async def test_statements_do_not_grow_with_the_roster(
     healthspace: models.Healthspace,
     sql_queries: type[QueryCounter],
 ) -> None:
+    # given members and pending invitations the roster names
     for i in range(5):
         await people.client(healthspace, email=f"member{i}@example.org")
         await pending_invitation(healthspace, f"invited{i}@example.org")
@@ -570,6 +551,7 @@ async def test_statements_do_not_grow_with_the_roster(
         known = [f"member{i}@example.org\ninvited{i}@example.org" for i in range(5)]
         return "\n".join(known + [f"{tag}{i}@example.org, note {i}" for i in range(size)])
 
+    # when a roster of 10 and one of 300 new people are sent
     counts = []
     for size, tag in ((10, "small"), (300, "large")):
         with sql_queries() as counter:
@@ -580,5 +562,6 @@ async def test_statements_do_not_grow_with_the_roster(
         assert payload["ready"] == size
         counts.append(counter.count)
 
+    # then both take the same, small number of statements
     assert counts[0] == counts[1]
     assert counts[1] < 50

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import People, Person
-from test_cli import DEMO_PASSWORD, rows, run_server
+from live_server import DEMO_PASSWORD, rows, run_server
 
 import models
 from resolvers import commands
@@ -17,10 +17,12 @@ ROSTER = "\ufeff# from the old system\r\nann@example.org, Welcome Ann\r\nclient1
 
 
 def test_invite_roster_from_the_command_line(tmp_path: Path) -> None:
+    # given the demo data and a roster file
     assert run_server(tmp_path, "seed-demo", CARESPACE_DEMO_PASSWORD=DEMO_PASSWORD).returncode == 0
     roster = tmp_path / "roster.txt"
     roster.write_text(ROSTER, encoding="utf-8")
 
+    # when the roster is run dry and then for real from the command line
     dry = run_server(tmp_path, "invite-roster", "Demo Practice", str(roster), "--dry-run")
     real = run_server(
         tmp_path,
@@ -33,6 +35,7 @@ def test_invite_roster_from_the_command_line(tmp_path: Path) -> None:
         "See you soon",
     )
 
+    # then the dry run writes nothing, and the real one reports, invites and mails the new person
     assert dry.returncode == 0, dry.stderr
     assert "Dry run: nothing was written or sent." in dry.stdout
     assert "ready to send              1" in dry.stdout
@@ -152,12 +155,14 @@ async def test_a_windows_spreadsheet_export_is_read(
     settings: Settings,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # given a semicolon-separated cp1252 export and one known account
     path = tmp_path / "export.csv"
     path.write_bytes(
         "rene@example.org;Bienvenue Ren\xe9\r\nnobody@example.org\r\n".encode("cp1252")
     )
     await people.account("rene@example.org")
 
+    # when the file is sent, requiring an existing account
     code = await commands.invite_roster_file(
         settings,
         healthspace_id=str(healthspace.id),
@@ -165,6 +170,7 @@ async def test_a_windows_spreadsheet_export_is_read(
         require_existing_account=True,
     )
 
+    # then the note is read right, and the address without an account is listed
     out = capsys.readouterr().out
     assert code == 0
     assert (await models.Invitation.get(email="rene@example.org")).note == "Bienvenue René"

@@ -4,15 +4,16 @@ invitations a bulk run writes are whole invitations; concurrent runs invite each
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from conftest import Person
+from documents import INVITE_ROSTER_COUNTS
+from helpers import invitation_token as token_in
+from helpers import invite_roster as invite
 from smtp_sink import SmtpSink
-from test_roster import INVITE_ROSTER_COUNTS, invite
 
 import models
 from domain import roster as roster_module
@@ -28,14 +29,6 @@ mutation Accept($input: AcceptInvitationInput!) {
 }
 """
 
-LINK = re.compile(r"https?://\S+/invitations/accept\?token=([A-Za-z0-9_-]+)")
-
-
-def token_in(text: str) -> str:
-    match = LINK.search(text)
-    assert match, text
-    return match.group(1)
-
 
 async def test_roster_mail_link_accept_makes_connected_members(
     assistant: Person,
@@ -44,6 +37,7 @@ async def test_roster_mail_link_accept_makes_connected_members(
     healthspace: models.Healthspace,
     smtp_sink: SmtpSink,
 ) -> None:
+    # given a roster with a personal note for one line and a default for the other
     await invite(
         assistant,
         "Anna de Wit <anna@example.org>, Tot maandag!\nbob@example.org",
@@ -51,6 +45,7 @@ async def test_roster_mail_link_accept_makes_connected_members(
         connectTo=[clinician.id],
     )
 
+    # when the relay delivers the mails, each carries its note and a link
     assert await Relay(backend_for(smtp_sink.settings())).deliver_due() == 2
     mails = {mail.recipients[0]: mail for mail in await smtp_sink.wait_for(2)}
 
@@ -62,6 +57,7 @@ async def test_roster_mail_link_accept_makes_connected_members(
     assert "Welcome to our practice" in mails["bob@example.org"].text
     assert token_in(anna.text) in anna.html
 
+    # when Anna accepts through her link
     accepted = (
         await anonymous.data(
             ACCEPT,
@@ -69,6 +65,7 @@ async def test_roster_mail_link_accept_makes_connected_members(
         )
     )["acceptInvitation"]
 
+    # then she is a client connected to the clinician, named as in the roster
     assert accepted["errors"] == []
     assert accepted["member"]["kind"] == "CLIENT"
     assert accepted["member"]["email"] == "anna@example.org"
@@ -82,6 +79,7 @@ async def test_every_invitation_of_a_run_is_whole(
 ) -> None:
     """Bulk runs build invitations from one made by new_invitation: each must still carry its
     own token (the one in its mail), its own pending key, and the shared rules."""
+    # given a roster run of three addresses
     roster = "a@example.org\nb@example.org, Own note\nc@example.org"
     payload = await invite(
         administrator,
@@ -91,6 +89,7 @@ async def test_every_invitation_of_a_run_is_whole(
         connectTo=[clinician.id],
     )
 
+    # then each invitation is whole: its own token and key, and the shared rules
     invitations = await models.Invitation.all().order_by("email")
     mails = {m.to_address: m for m in await models.OutboxMessage.all()}
     assert [(i.email, i.note) for i in invitations] == [
@@ -129,6 +128,7 @@ async def test_concurrent_runs_of_one_roster_invite_each_person_once(
 ) -> None:
     """Both runs read before either writes: one of them collides on the pending invitations
     the other wrote, reads again and reports those people as ALREADY_INVITED."""
+    # given two runs of one roster that both read before either writes
     roster = "\n".join(f"p{i}@example.org" for i in range(40))
     look_up = roster_module._look_up
     both_read = asyncio.Barrier(2)
@@ -144,11 +144,13 @@ async def test_concurrent_runs_of_one_roster_invite_each_person_once(
 
     monkeypatch.setattr(roster_module, "_look_up", racing_look_up)
 
+    # when they run at once
     first, second = await asyncio.gather(
         invite(administrator, roster, query=INVITE_ROSTER_COUNTS),
         invite(assistant, roster, query=INVITE_ROSTER_COUNTS),
     )
 
+    # then each person is invited and mailed once
     assert calls == 3  # the run that collided read once more
     assert first["errors"] == second["errors"] == []
     assert first["ready"] + second["ready"] == 40

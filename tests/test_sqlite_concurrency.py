@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_cli import DEMO_PASSWORD, ROOT, free_port, rows, run_server
+from live_server import DEMO_PASSWORD, ROOT, free_port, rows, run_server
 
 SIGN_IN = """
 mutation($email: String!, $password: String!) {

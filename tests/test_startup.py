@@ -123,13 +123,16 @@ def test_a_taken_port_is_one_line_at_once(tmp_path: Path) -> None:
 
 
 def test_seed_demo_keeps_the_demo_password_unless_one_is_given(tmp_path: Path) -> None:
+    # given demo data seeded with a generated password
     first = run(tmp_path, "seed-demo")
     [line] = [line for line in first.stdout.splitlines() if line.startswith("Demo password: ")]
     generated = line.removeprefix("Demo password: ").split()[0]
 
+    # when it is seeded again, then again with a chosen password
     again = run(tmp_path, "seed-demo")
     chosen = run(tmp_path, "seed-demo", CARESPACE_DEMO_PASSWORD=DEMO_PASSWORD)
 
+    # then the second run keeps the password and the third sets the chosen one for every account
     assert "Demo password: unchanged" in again.stdout
     assert f"Demo password: {DEMO_PASSWORD}" in chosen.stdout
     # The generated password worked until a chosen one replaced it.
@@ -146,6 +149,7 @@ def test_seed_demo_keeps_the_demo_password_unless_one_is_given(tmp_path: Path) -
 
 
 def test_mail_links_follow_the_served_port_unless_the_public_url_is_set(tmp_path: Path) -> None:
+    # given a server on its own port, and one with a public URL set
     signup = (
         'mutation { signUp(input: {email: "sam@example.org", password: "a-long-secret-9",'
         ' firstName: "Sam", lastName: "Jansen"}) { errors { code } } }'
@@ -160,6 +164,7 @@ def test_mail_links_follow_the_served_port_unless_the_public_url_is_set(tmp_path
     ):
         (tmp_path / folder).mkdir()
         with live_server(tmp_path / folder, **variables) as server:
+            # when someone signs up, then the mail links to the served port or the public URL
             assert server.graphql(signup) == {"data": {"signUp": {"errors": []}}}
             deadline = time.monotonic() + 30
             while not list(server.mail.glob("*.eml")):

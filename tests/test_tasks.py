@@ -138,9 +138,11 @@ async def situation(
 async def test_the_administrator_sees_every_task(
     healthspace: models.Healthspace, administrator: Person, situation: dict[str, Any]
 ) -> None:
+    # given the situation fixture's tasks, when the administrator reads the counts and the lists
     counts = (await administrator.data(COUNTS, id=str(healthspace.id)))["healthspace"]["tasks"]
     lists = (await administrator.data(LISTS, id=str(healthspace.id)))["healthspace"]["tasks"]
 
+    # then every kind of task is there, in order
     assert counts["counts"] == {
         "clientsWithoutConnection": 2,
         "pendingJoinRequests": 2,
@@ -174,14 +176,17 @@ async def test_a_task_is_gone_for_everyone_once_someone_handles_it(
     clinician: Person,
     situation: dict[str, Any],
 ) -> None:
+    # given the situation fixture's tasks
     lonely, requests = situation["lonely"], situation["requests"]
 
+    # when one of each kind is handled
     await assistant.data(ADD_CONNECTION, clientId=lonely[0].id, staffId=clinician.id)
     await assistant.data(APPROVE, id=str(requests[0].id))
     await models.Invitation.filter(email="soon@example.org").update(
         status=models.InvitationStatus.WITHDRAWN, pending_key=None
     )
 
+    # then it is gone for both the administrator and the assistant
     for person in (administrator, assistant):
         counts = (await person.data(COUNTS, id=str(healthspace.id)))["healthspace"]["tasks"]
         # The approved requester is a new client nobody is connected to yet: a new task.
@@ -217,14 +222,17 @@ async def test_a_clinician_sees_only_their_own_task_count(
 async def test_granted_permissions_open_the_matching_lists(
     people: People, healthspace: models.Healthspace, situation: dict[str, Any]
 ) -> None:
+    # given a clinician granted own connections and client invitations
     clinician = await people.staff(
         healthspace,
         Role.CLINICIAN,
         granted=[Permission.MANAGE_OWN_CONNECTIONS, Permission.INVITE_CLIENTS],
     )
 
+    # when they read the task counts
     counts = (await clinician.data(COUNTS, id=str(healthspace.id)))["healthspace"]["tasks"]
 
+    # then they see the matching lists
     # Client invitations only: inviting staff is not theirs.
     assert counts["counts"] == {
         "clientsWithoutConnection": 2,
@@ -233,11 +241,6 @@ async def test_granted_permissions_open_the_matching_lists(
         "expiringInvitations": 1,
         "myClientsWithTasks": 0,
     }
-
-
-@pytest.fixture
-def person(request: pytest.FixtureRequest) -> Person:
-    return request.getfixturevalue(request.param)
 
 
 @pytest.mark.parametrize(
@@ -284,6 +287,7 @@ async def test_my_clients_with_tasks_come_from_the_task_sources(
     clinician: Person,
     new_files: set[uuid.UUID],
 ) -> None:
+    # given three clients of the clinician, two named by a task source
     clients = [await people.client(healthspace) for _ in range(3)]
     for client in clients:
         await models.Connection.create(
@@ -294,9 +298,11 @@ async def test_my_clients_with_tasks_come_from_the_task_sources(
         )
     new_files.update({clients[0].member.id, clients[2].member.id})  # type: ignore[union-attr]
 
+    # when the clinician reads the counts and the list
     counts = (await clinician.data(COUNTS, id=str(healthspace.id)))["healthspace"]["tasks"]
     listed = (await clinician.data(MY_CLIENTS_WITH_TASKS, id=str(healthspace.id)))["healthspace"]
 
+    # then the two are listed, until one is handled
     assert counts["counts"]["myClientsWithTasks"] == 2
     assert {n["id"] for n in listed["tasks"]["myClientsWithTasks"]["nodes"]} == {
         clients[0].id,

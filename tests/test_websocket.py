@@ -3,15 +3,12 @@ graphql-transport-ws to a live uvicorn on a free loopback port."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import websockets
 from live_server import LiveServer, live_server
+from websocket_session import receive, subscribe
 
 TASKS_CHANGED = """
 subscription($id: ID!) {
@@ -33,37 +30,12 @@ def healthspace_id(server: LiveServer, token: str) -> str:
     return str(data["viewer"]["memberships"][0]["healthspace"]["id"])
 
 
-async def subscribe(server: LiveServer, token: str | None, variables: dict[str, Any]) -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    socket = await websockets.connect(
-        server.url.replace("http", "ws") + "/graphql",
-        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
-        additional_headers=headers,
-    )
-    await socket.send(json.dumps({"type": "connection_init"}))
-    assert json.loads(await socket.recv()) == {"type": "connection_ack"}
-    await socket.send(
-        json.dumps(
-            {
-                "id": "1",
-                "type": "subscribe",
-                "payload": {"query": TASKS_CHANGED, "variables": variables},
-            }
-        )
-    )
-    return socket
-
-
-async def receive(socket: Any) -> dict[str, Any]:
-    return dict(json.loads(await asyncio.wait_for(socket.recv(), timeout=15)))
-
-
 async def test_staff_get_the_task_counts_and_lose_them_when_they_sign_out(
     server: LiveServer, tmp_path: Path
 ) -> None:
     # given an assistant subscribed to their Healthspace's tasks
     token = server.sign_in("assistant@example.com")
-    socket = await subscribe(server, token, {"id": healthspace_id(server, token)})
+    socket = await subscribe(server, token, TASKS_CHANGED, {"id": healthspace_id(server, token)})
     try:
         assert socket.subprotocol == "graphql-transport-ws"
         first = await receive(socket)
@@ -98,7 +70,7 @@ async def test_clients_and_strangers_are_refused(server: LiveServer) -> None:
     hid = healthspace_id(server, client)
 
     for token, code in ((client, "FORBIDDEN"), (None, "UNAUTHENTICATED")):
-        socket = await subscribe(server, token, {"id": hid})
+        socket = await subscribe(server, token, TASKS_CHANGED, {"id": hid})
         try:
             answer = await receive(socket)
             assert answer["type"] == "error", answer
