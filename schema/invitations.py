@@ -11,7 +11,8 @@ import strawberry
 import models
 from domain.invitation_status import effective_status, status_filter
 from domain.invitations import invitations_query
-from schema.enums import InvitationStatus, MemberKind, Permission, Role
+from models import InvitationStatus, MemberKind
+from permissions.roles import Permission, Role
 from schema.errors import UserError
 from schema.members import Member, visible_member, visible_members
 from schema.pagination import Page, paginate

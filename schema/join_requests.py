@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 import models
-from schema.enums import JoinRequestStatus
+from models import JoinRequestStatus
 from schema.errors import UserError
 from schema.people import PersonFields
 from schema.types import Info

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 import models
+from models import MemberKind, MemberStatus
 from permissions.guards import found
 from permissions.objects import sees_member
 from permissions.record_guards import OpensClientRecord, record_guard, this_member
+from permissions.roles import Permission, Role
 from permissions.viewer import member_permissions
-from schema.enums import MemberKind, MemberStatus, Permission, Role
 from schema.errors import UserError
 from schema.people import PersonFields
 from schema.types import Info

@@ -21,8 +21,8 @@ import models
 from domain import records as record_rules
 from domain.assignments import assignments, clients_with_submitted_assignments
 from domain.notifications import NotificationKind, settings_of
+from models import ApiTokenScope, AssignmentStatus
 from permissions.objects import RecordAccess
-from schema.enums import ApiTokenScope, AssignmentStatus
 from schema.errors import UserError
 from schema.members import Member
 from schema.pagination import Page, paginate
