@@ -106,7 +106,7 @@ async def expire_overdue(viewer: Viewer | None, key: str, now: datetime) -> None
     await record_event(
         viewer,
         "INVITATION_EXPIRED",
-        healthspace_id=overdue.healthspace_id,  # type: ignore[attr-defined]
+        healthspace_id=overdue.healthspace_id,
         subject_id=overdue.id,
         details={"email": overdue.email},
     )
@@ -165,7 +165,7 @@ async def invite_client(
     )
     date_of_birth = checked_date_of_birth(details.date_of_birth, now.date())
     connect_to = await clinicians_to_connect(inviter, details.connect_to)
-    healthspace_id: uuid.UUID = inviter.healthspace_id  # type: ignore[attr-defined]
+    healthspace_id: uuid.UUID = inviter.healthspace_id
     account = await _refuse_members(healthspace_id, checked.email)
     healthspace = await models.Healthspace.get(id=healthspace_id)
     invitation, token = new_invitation(
@@ -201,7 +201,7 @@ async def invite_staff(
     checked_roles = check_roles(models.MemberKind.STAFF, roles)
     granted = check_grants(checked_roles, permissions)
     check_staff_offer(inviter, checked_roles, granted)
-    healthspace_id: uuid.UUID = inviter.healthspace_id  # type: ignore[attr-defined]
+    healthspace_id: uuid.UUID = inviter.healthspace_id
     account = await _refuse_members(healthspace_id, checked.email)
     healthspace = await models.Healthspace.get(id=healthspace_id)
     invitation, token = new_invitation(
@@ -244,7 +244,7 @@ async def resend(
     )
     if row.last_sent_at > now - interval:
         raise rate_limited
-    healthspace = await models.Healthspace.get(id=row.healthspace_id)  # type: ignore[attr-defined]
+    healthspace = await models.Healthspace.get(id=row.healthspace_id)
     token = new_token()
     row.token_hash = hash_token(token)
     row.expires_at = max(row.expires_at, now + timedelta(days=healthspace.invitation_lifetime_days))
@@ -301,7 +301,7 @@ async def withdraw(
         await record_event(
             viewer,
             "INVITATION_WITHDRAWN",
-            healthspace_id=row.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=row.healthspace_id,
             actor=actor,
             subject_id=row.id,
             details={"email": row.email},

@@ -48,11 +48,21 @@ def found(info: Info) -> Found:
     return result
 
 
+def acting_member(info: Info) -> models.Member:
+    """The acting member the guards of this field handed over: always there behind a guard that
+    checks a membership (IsMember, IsStaff, HasPermission, MayHandleInvitation). Raises
+    LookupError for a field whose guards look no member up (a mistake in its declaration)."""
+    member = found(info).member
+    if member is None:
+        raise LookupError(f"No guard of {_path_key(info)} hands over the acting member.")
+    return member
+
+
 async def _audit_refusal(info: Info, member: models.Member, **details: str) -> None:
     await record_event(
         info.context.viewer,
         "ACCESS_DENIED",
-        healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+        healthspace_id=member.healthspace_id,
         actor=member,
         outcome=models.AuditOutcome.DENIED,
         details={"field": f"{info.path.typename}.{info.field_name}", **details},
@@ -204,14 +214,11 @@ class IsRequester(BasePermission):
     request does not exist."""
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = _signed_in(info)
+        account = _signed_in(info).account
         request_id = parse_id(kwargs.get("id"))
         row = (
-            await models.JoinRequest.get_or_none(
-                id=request_id,
-                account_id=viewer.account.id,  # type: ignore[union-attr]
-            )
-            if request_id
+            await models.JoinRequest.get_or_none(id=request_id, account_id=account.id)
+            if request_id and account
             else None
         )
         if row is None:

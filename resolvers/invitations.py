@@ -6,7 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from domain import inviting
-from permissions.guards import HasPermission, MayHandleInvitation, found, guard
+from permissions.guards import HasPermission, MayHandleInvitation, acting_member, found, guard
 from permissions.roles import Permission
 from permissions.scopes import healthspace_argument
 from resolvers.mutations import returns_errors
@@ -37,7 +37,7 @@ class Mutation:
     async def invite_client(self, info: Info, input: InviteClientInput) -> InviteClientPayload:
         row = await inviting.invite_client(
             info.context.viewer,
-            found(info).member,  # type: ignore[arg-type]
+            acting_member(info),
             _invitee(input),
             inviting.ClientDetails(
                 connect_to=None if input.connect_to is None else [str(i) for i in input.connect_to],
@@ -57,7 +57,7 @@ class Mutation:
     async def invite_staff(self, info: Info, input: InviteStaffInput) -> InviteStaffPayload:
         row = await inviting.invite_staff(
             info.context.viewer,
-            found(info).member,  # type: ignore[arg-type]
+            acting_member(info),
             _invitee(input),
             [role.value for role in input.roles],
             [permission.value for permission in input.permissions],
@@ -75,7 +75,7 @@ class Mutation:
         handed = found(info)
         row = await inviting.resend(
             info.context.viewer,
-            handed.member,  # type: ignore[arg-type]
+            acting_member(info),
             handed.target,
             info.context.settings,
         )
@@ -88,5 +88,5 @@ class Mutation:
     @returns_errors(InvitationPayload)
     async def withdraw_invitation(self, info: Info, id: strawberry.ID) -> InvitationPayload:
         handed = found(info)
-        row = await inviting.withdraw(info.context.viewer, handed.member, handed.target)  # type: ignore[arg-type]
+        row = await inviting.withdraw(info.context.viewer, acting_member(info), handed.target)
         return InvitationPayload(invitation=Invitation.from_row(row))

@@ -80,7 +80,7 @@ class Mutation:
             info.context.viewer,
             guarded.member,
             request,
-            link=info.context.settings.link(f"/healthspaces/{request.healthspace_id}"),  # type: ignore[attr-defined]
+            link=info.context.settings.link(f"/healthspaces/{request.healthspace_id}"),
         )
         return JoinRequestPayload(
             join_request=JoinRequest.from_row(row), member=Member.from_row(member)

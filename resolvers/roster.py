@@ -7,7 +7,7 @@ import strawberry
 
 import models
 from domain import roster
-from permissions.guards import HasPermission, found, guard
+from permissions.guards import HasPermission, acting_member, guard
 from permissions.roles import Permission
 from permissions.scopes import healthspace_argument, healthspace_of, parse_id
 from resolvers.mutations import returns_errors
@@ -42,7 +42,7 @@ class Mutation:
     async def invite_roster(self, info: Info, input: InviteRosterInput) -> InviteRosterPayload:
         run = await roster.invite_roster(
             info.context.viewer,
-            found(info).member,  # type: ignore[arg-type]
+            acting_member(info),
             input.roster,
             roster.RosterOptions(
                 default_note=input.default_note,
