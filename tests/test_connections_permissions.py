@@ -106,7 +106,7 @@ def outcome(result: dict[str, Any], field: str) -> str:
 async def connect(client: Person, staff: Person) -> None:
     assert client.member is not None and staff.member is not None
     await models.Connection.create(
-        healthspace_id=client.member.healthspace_id,  # type: ignore[attr-defined]
+        healthspace_id=client.member.healthspace_id,
         client_id=client.member.id,
         staff_id=staff.member.id,
         current_key=f"{client.member.id}:{staff.member.id}",
