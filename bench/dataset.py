@@ -121,7 +121,7 @@ async def populate(scale: float = 1) -> DataSet:
     ]
     await models.Member.bulk_create(staff + client_members + elsewhere, batch_size=BATCH)
 
-    connections = []
+    connections: list[models.Connection] = []
     for i, clinician in enumerate(staff[2:]):
         for k in range(CLIENTS_PER_CLINICIAN):
             client = client_members[(i * STRIDE + k) % clients]

@@ -20,7 +20,8 @@ from typing import Any
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _serve_smtp(port: int, control: multiprocessing.connection.Connection) -> None:
@@ -79,7 +80,8 @@ class SmtpServer:
 
     def ask(self, command: str = "stats") -> dict[str, Any]:
         self.control.send(command)
-        return self.control.recv()
+        reply: dict[str, Any] = self.control.recv()
+        return reply
 
     def stop(self) -> None:
         self.control.send("stop")

@@ -51,7 +51,7 @@ async def profile(runs: int, top: int, only: str | None, freeze: bool) -> None:
         tasks = [0]
         default_factory = loop.get_task_factory()
 
-        def counting_factory(loop: Any, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        def counting_factory(loop: Any, coro: Any, **kwargs: Any) -> asyncio.Future[Any]:
             tasks[0] += 1
             if default_factory is not None:
                 return default_factory(loop, coro, **kwargs)

@@ -167,7 +167,8 @@ class DatabaseResult:
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class Server:
@@ -272,7 +273,8 @@ async def statements_per_request(
     for _ in range(times):
         await ask(http, server, body, token)
     response = await http.get(f"{server.url}/_bench/statements?reset=1")
-    return orjson.loads(response.content)["statements"] / times
+    statements: int = orjson.loads(response.content)["statements"]
+    return statements / times
 
 
 # --- one database, one data set ------------------------------------------------------------

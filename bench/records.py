@@ -171,11 +171,11 @@ async def run_one(kind: str, rounds: int, reads: int) -> bool:
                 # Alternate which variant goes first, so neither always runs on a warm cache.
                 order = [True, False] if round_number % 2 == 0 else [False, True]
                 for audited in order:
-                    record_rules.audit_reads = audited_writes if audited else _no_audit  # type: ignore[assignment]
+                    record_rules.audit_reads = audited_writes if audited else _no_audit
                     try:
                         measured = await timed_reads(http, client_id, token, reads)
                     finally:
-                        record_rules.audit_reads = audited_writes  # type: ignore[assignment]
+                        record_rules.audit_reads = audited_writes
                     (with_audit if audited else without_audit).extend(measured)
         lines = await models.AuditEvent.filter(action="RECORD_READ").count()
     median_with = statistics.median(with_audit)

@@ -123,7 +123,8 @@ class Database:
         Database.statements += 1
         values = [self.arg(value) for value in args]
         if self.postgres:
-            return await self.pool.fetch(self._sql(sql), *values)
+            fetched: list[Any] = await self.pool.fetch(self._sql(sql), *values)
+            return fetched
         async with self.sqlite.execute(sql, values) as cursor:
             return list(await cursor.fetchall())
 
@@ -220,7 +221,8 @@ async def s3_task_counts(db: Database, account_id: Any, variables: dict[str, Any
     now = datetime.now(UTC)
 
     async def count(sql: str, *args: Any) -> int:
-        return (await db.rows(sql, *args))[0][0]
+        counted: int = (await db.rows(sql, *args))[0][0]
+        return counted
 
     counts: dict[str, int | None] = {
         "clientsWithoutConnection": None,

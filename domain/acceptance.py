@@ -65,19 +65,19 @@ async def preview(viewer: Viewer, token: str) -> Preview | None:
     row = await models.Invitation.get_or_none(token_hash=hash_token(token))
     if row is None:
         return None
-    healthspace = await models.Healthspace.get(id=row.healthspace_id)  # type: ignore[attr-defined]
+    healthspace = await models.Healthspace.get(id=row.healthspace_id)
     status = effective_status(row)
     shown = Preview(models.MemberKind(row.kind), status, healthspace, row.expires_at)
     if status != models.InvitationStatus.PENDING:
         return shown
-    names = await inviter_names([row.invited_by_id])  # type: ignore[attr-defined]
+    names = await inviter_names([row.invited_by_id])
     return replace(
         shown,
         first_name=row.first_name,
         last_name=row.last_name,
         masked_email=masked_email(row.email),
         note=row.note,
-        inviter_name=names.get(row.invited_by_id, healthspace.name),  # type: ignore[attr-defined]
+        inviter_name=names.get(row.invited_by_id, healthspace.name),
         account_exists=await models.Account.exists(email=row.email),
         viewer_is_invitee=viewer.account is not None and viewer.account.email == row.email,
     )
@@ -134,7 +134,7 @@ async def _refuse_members(row: models.Invitation) -> None:
     (becoming a member by another path withdrew it: `close_for_new_member`)."""
     if await models.Member.exists(
         account__email=row.email,
-        healthspace_id=row.healthspace_id,  # type: ignore[attr-defined]
+        healthspace_id=row.healthspace_id,
         status=models.MemberStatus.ACTIVE,
     ):
         raise DomainError(
@@ -235,7 +235,7 @@ async def accept(
             account = await _account_for(viewer, row, account, new_account)
             member = await add_member(
                 account,
-                row.healthspace_id,  # type: ignore[attr-defined]
+                row.healthspace_id,
                 models.MemberKind(row.kind),
                 roles=row.roles,
                 granted_permissions=row.granted_permissions,
@@ -250,7 +250,7 @@ async def accept(
             await record_event(
                 viewer,
                 "INVITATION_ACCEPTED",
-                healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+                healthspace_id=member.healthspace_id,
                 actor=member,
                 actor_account_id=account.id,
                 subject_id=row.id,
@@ -281,7 +281,7 @@ async def _connect_named_clinicians(
         member.id: member
         for member in await models.Member.filter(
             id__in=ids,
-            healthspace_id=client.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=client.healthspace_id,
         ).select_related("account")
     }
     current = set(
@@ -289,7 +289,7 @@ async def _connect_named_clinicians(
             "staff_id", flat=True
         )
     )
-    inviter_id = row.invited_by_id  # type: ignore[attr-defined]
+    inviter_id = row.invited_by_id
     inviter = (
         (staff.get(inviter_id) or await models.Member.get_or_none(id=inviter_id))
         if inviter_id
@@ -297,7 +297,7 @@ async def _connect_named_clinicians(
     )
     connected: list[str] = []
     skipped: list[str] = []
-    mail = ConnectionMail(await models.Healthspace.get(id=client.healthspace_id))  # type: ignore[attr-defined]
+    mail = ConnectionMail(await models.Healthspace.get(id=client.healthspace_id))
     for member_id in ids:
         member = staff.get(member_id)
         if member is None or not is_active_clinician(member) or member_id in current:

@@ -44,7 +44,7 @@ async def healthspace_audit_log(
     """The Healthspace's audit lines, newest first, narrowed to one client (the record they
     concern), one member (who acted) and a period [since, until]. Writes an AUDIT_LOG_READ line
     first: reading the audit log is itself audited."""
-    healthspace_id = actor.healthspace_id  # type: ignore[attr-defined]
+    healthspace_id = actor.healthspace_id
     await record_event(
         viewer,
         "AUDIT_LOG_READ",

@@ -165,7 +165,7 @@ async def consume_email_token(token: str, purpose: models.TokenPurpose) -> model
     claimed = await models.EmailToken.filter(id=row.id, used_at=None).update(used_at=now)
     if not claimed:
         raise DomainError(ErrorCode.INVALID_TOKEN, "This link is not valid (any more).", ["token"])
-    return await models.Account.get(id=row.account_id)  # type: ignore[attr-defined]
+    return await models.Account.get(id=row.account_id)
 
 
 async def resend_verification(

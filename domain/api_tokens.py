@@ -25,7 +25,7 @@ async def create_api_token(
     token = new_token()
     async with in_transaction():
         row = await models.ApiToken.create(
-            healthspace_id=actor.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=actor.healthspace_id,
             name=label,
             scope=scope,
             token_hash=hash_token(token),
@@ -34,7 +34,7 @@ async def create_api_token(
         await record_event(
             viewer,
             "API_TOKEN_CREATED",
-            healthspace_id=row.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=row.healthspace_id,
             actor=actor,
             subject_id=row.id,
             details={"scope": scope.value, "name": label},
@@ -51,7 +51,7 @@ async def revoke_api_token(
     async with in_transaction():
         row = await models.ApiToken.get_or_none(
             id=token_id,
-            healthspace_id=actor.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=actor.healthspace_id,
         )
         if row is None:
             raise DomainError(ErrorCode.NOT_FOUND, "No such API token.", ["id"])
@@ -62,7 +62,7 @@ async def revoke_api_token(
         await record_event(
             viewer,
             "API_TOKEN_REVOKED",
-            healthspace_id=row.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=row.healthspace_id,
             actor=actor,
             subject_id=row.id,
         )

@@ -31,6 +31,7 @@ from domain.records import (
     require_staff,
 )
 from mailer.messages import compose
+from models.columns import column_values
 from permissions.objects import RecordAccess, RecordRole
 from permissions.viewer import Viewer
 
@@ -60,10 +61,14 @@ def assignments(
     ).order_by("finished", "-submitted_at", "due_at", "created_at", "id")
 
 
-async def _assignment(access: RecordAccess, assignment_id: uuid.UUID) -> models.Assignment:
-    """The assignment, locked for this change; NOT_FOUND when it is not in this record or not
-    yet available to the client."""
-    row = await assignments(access).filter(id=assignment_id).select_for_update().first()
+async def _assignment(access: RecordAccess, assignment_id: uuid.UUID | None) -> models.Assignment:
+    """The assignment, locked for this change; NOT_FOUND when it is not in this record, not yet
+    available to the client, or the id is malformed (None)."""
+    row = (
+        await assignments(access).filter(id=assignment_id).select_for_update().first()
+        if assignment_id is not None
+        else None
+    )
     if row is None:
         raise DomainError(ErrorCode.NOT_FOUND, "No such assignment.", ["id"])
     return row
@@ -131,7 +136,7 @@ async def plan(
 async def update_progress(
     viewer: Viewer,
     access: RecordAccess,
-    assignment_id: uuid.UUID,
+    assignment_id: uuid.UUID | None,
     progress: int,
     draft_answer: str | None,
 ) -> models.Assignment:
@@ -156,7 +161,7 @@ async def update_progress(
 
 
 async def submit(
-    viewer: Viewer, access: RecordAccess, assignment_id: uuid.UUID, answer: str
+    viewer: Viewer, access: RecordAccess, assignment_id: uuid.UUID | None, answer: str
 ) -> models.Assignment:
     """The client submits their answer: SUBMITTED, progress 100. The connected clinicians are
     mailed (ASSIGNMENT_SUBMITTED) and it becomes their task. Raises DomainError: FORBIDDEN for
@@ -178,7 +183,7 @@ async def submit(
 
 
 async def review(
-    viewer: Viewer, access: RecordAccess, assignment_id: uuid.UUID, feedback: str
+    viewer: Viewer, access: RecordAccess, assignment_id: uuid.UUID | None, feedback: str
 ) -> models.Assignment:
     """Connected staff give written feedback on a SUBMITTED assignment: REVIEWED, closed. The
     client is mailed (ASSIGNMENT_FEEDBACK). Raises DomainError: FORBIDDEN for the client,
@@ -266,7 +271,11 @@ async def clients_with_submitted_assignments(
 ) -> Collection[uuid.UUID]:
     """Task source: the clients among `client_ids` with an assignment waiting for review (one
     query). A reviewed assignment is no task for anyone any more."""
-    rows = await models.Assignment.filter(
-        healthspace_id=healthspace_id, client_id__in=list(client_ids), status=Status.SUBMITTED
-    ).values_list("client_id", flat=True)
+    rows = await column_values(
+        models.Assignment.filter(
+            healthspace_id=healthspace_id, client_id__in=list(client_ids), status=Status.SUBMITTED
+        ),
+        "client_id",
+        uuid.UUID,
+    )
     return set(rows)

@@ -30,14 +30,15 @@ def _pair_of(member: models.Member, other: models.Member) -> tuple[models.Member
 
 
 async def _pair(client_id: object, staff_id: object) -> tuple[models.Member, models.Member]:
-    ids = [parse_id(client_id), parse_id(staff_id)]
-    rows = await models.Member.filter(id__in=[i for i in ids if i]).select_related("account")
+    client_uuid, staff_uuid = parse_id(client_id), parse_id(staff_id)
+    ids = [member_id for member_id in (client_uuid, staff_uuid) if member_id]
+    rows = await models.Member.filter(id__in=ids).select_related("account")
     found = {row.id: row for row in rows}
-    client = found.get(ids[0])  # type: ignore[arg-type]
-    staff = found.get(ids[1])  # type: ignore[arg-type]
+    client = found.get(client_uuid) if client_uuid else None
+    staff = found.get(staff_uuid) if staff_uuid else None
     if client is None:
         raise DomainError(ErrorCode.NOT_FOUND, "No such client.", ["clientId"])
-    if staff is None or staff.healthspace_id != client.healthspace_id:  # type: ignore[attr-defined]
+    if staff is None or staff.healthspace_id != client.healthspace_id:
         # Another Healthspace's member is as unknown here as one that does not exist.
         raise DomainError(
             ErrorCode.NOT_FOUND, "No such staff member in this Healthspace.", ["staffId"]
@@ -58,7 +59,7 @@ async def _counterparts(
         wanted.setdefault(member_id, index)
     rows = await models.Member.filter(
         id__in=list(wanted),
-        healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+        healthspace_id=member.healthspace_id,
     ).select_related("account")
     found = {row.id: row for row in rows}
     for member_id, index in wanted.items():

@@ -49,7 +49,7 @@ async def connected_keys(keys: list[str]) -> set[str]:
 
 def check_connectable(client: models.Member, staff: models.Member) -> None:
     """The rules every new connection meets, whoever makes it."""
-    if client.healthspace_id != staff.healthspace_id:  # type: ignore[attr-defined]
+    if client.healthspace_id != staff.healthspace_id:
         raise DomainError(
             ErrorCode.NOT_FOUND, "Both members must belong to the same Healthspace.", ["staffId"]
         )
@@ -91,7 +91,7 @@ async def connect(
             ErrorCode.ALREADY_CONNECTED, "These members are connected already.", ["staffId"]
         )
     connection = await models.Connection.create(
-        healthspace_id=client.healthspace_id,  # type: ignore[attr-defined]
+        healthspace_id=client.healthspace_id,
         client=client,
         staff=staff,
         created_by=created_by,
@@ -100,7 +100,7 @@ async def connect(
     await record_event(
         viewer,
         "CONNECTION_ADDED",
-        healthspace_id=client.healthspace_id,  # type: ignore[attr-defined]
+        healthspace_id=client.healthspace_id,
         actor=created_by,
         client_member_id=client.id,
         subject_id=connection.id,
@@ -127,12 +127,12 @@ async def disconnect(
     ).update(ended_at=now, ended_by_id=ended_by.id if ended_by else None, current_key=None):
         raise DomainError(ErrorCode.NOT_CONNECTED, "These members are not connected.", ["staffId"])
     connection.ended_at = now
-    connection.ended_by_id = ended_by.id if ended_by else None  # type: ignore[attr-defined]
+    connection.ended_by_id = ended_by.id if ended_by else None
     connection.current_key = None
     await record_event(
         viewer,
         "CONNECTION_ENDED",
-        healthspace_id=client.healthspace_id,  # type: ignore[attr-defined]
+        healthspace_id=client.healthspace_id,
         actor=ended_by,
         client_member_id=client.id,
         subject_id=connection.id,
@@ -199,8 +199,8 @@ def _still_allowed(member: models.Member, connection: models.Connection) -> bool
     """Whether the member's kind and roles still allow this current connection of theirs: a
     client on the client side, a staff member with the clinician role on the staff side."""
     if member.kind == models.MemberKind.CLIENT:
-        return connection.client_id == member.id  # type: ignore[attr-defined]
-    return connection.staff_id == member.id and is_clinician(member)  # type: ignore[attr-defined]
+        return connection.client_id == member.id
+    return connection.staff_id == member.id and is_clinician(member)
 
 
 async def end_disallowed_connections(
@@ -231,15 +231,15 @@ async def _end(
     ending = [row for row in rows if not keep(row)]
     if not ending:
         return []
-    ids = {row.client_id for row in ending} | {row.staff_id for row in ending}  # type: ignore[attr-defined]
+    ids = {row.client_id for row in ending} | {row.staff_id for row in ending}
     found = {
         row.id: row
         for row in await models.Member.filter(id__in=list(ids)).select_related("account")
     }
-    mail = ConnectionMail(await models.Healthspace.get(id=member.healthspace_id))  # type: ignore[attr-defined]
+    mail = ConnectionMail(await models.Healthspace.get(id=member.healthspace_id))
     ended = []
     for row in ending:
-        client, staff = found[row.client_id], found[row.staff_id]  # type: ignore[attr-defined]
+        client, staff = found[row.client_id], found[row.staff_id]
         ended.append(await disconnect(viewer, client, staff, ended_by=ended_by))
         mail.disconnected(client, staff)
     await mail.send()

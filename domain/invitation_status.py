@@ -16,6 +16,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 import models
+from models.columns import column_values
 from permissions.audit import audit_event, record_events
 from permissions.viewer import Viewer
 
@@ -89,9 +90,13 @@ async def close_for_new_member(
     WITHDRAWN, audited as INVITATION_CLOSED, and no longer reminded. Returns how many were closed.
     Issue 7 item 6."""
     now = datetime.now(UTC)
-    rows = await models.Invitation.filter(
-        healthspace_id=healthspace_id, email=email, status=models.InvitationStatus.PENDING
-    ).values_list("id", flat=True)
+    rows = await column_values(
+        models.Invitation.filter(
+            healthspace_id=healthspace_id, email=email, status=models.InvitationStatus.PENDING
+        ),
+        "id",
+        uuid.UUID,
+    )
     if not rows:
         return 0
     await leave_pending_many(rows, models.InvitationStatus.WITHDRAWN, now)

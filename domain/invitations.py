@@ -73,7 +73,7 @@ async def mail_languages(invitations: Iterable[models.Invitation]) -> dict[uuid.
             "email", "language"
         )
     )
-    return {row.id: mail_language(row, accounts.get(row.email)) for row in rows}  # type: ignore[arg-type]
+    return {row.id: mail_language(row, accounts.get(row.email)) for row in rows}
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -211,8 +211,11 @@ def invitation_message(
     )
 
 
-async def inviter_names(member_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    """Inviting members' display names, in one query."""
+async def inviter_names(
+    member_ids: Iterable[uuid.UUID | None],
+) -> dict[uuid.UUID | None, str]:
+    """Inviting members' display names by member id, in one query. Keyed by `uuid.UUID | None`
+    so `names.get(row.invited_by_id, fallback)` reads the same for a row without inviter."""
     ids = {member_id for member_id in member_ids if member_id}
     if not ids:
         return {}
@@ -265,7 +268,7 @@ async def check_inviter_still_allowed(row: models.Invitation) -> None:
     """On acceptance: the inviter (none for the command line) must still be an active member of
     an open account holding what the invitation needs (`permissions_needed`); otherwise
     INVITER_NO_LONGER_ALLOWED and nothing is accepted."""
-    inviter_id = row.invited_by_id  # type: ignore[attr-defined]
+    inviter_id = row.invited_by_id
     if inviter_id is None:
         return
     inviter = await models.Member.get_or_none(id=inviter_id).select_related("account")
@@ -315,7 +318,7 @@ async def clinicians_to_connect(
         row.id: row
         for row in await models.Member.filter(
             id__in=ids,
-            healthspace_id=inviter.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=inviter.healthspace_id,
         )
     }
     for member_id in ids:

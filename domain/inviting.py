@@ -107,7 +107,7 @@ async def expire_overdue(viewer: Viewer | None, key: str, now: datetime) -> None
     await record_event(
         viewer,
         "INVITATION_EXPIRED",
-        healthspace_id=overdue.healthspace_id,  # type: ignore[attr-defined]
+        healthspace_id=overdue.healthspace_id,
         subject_id=overdue.id,
         details={"email": overdue.email},
     )
@@ -124,7 +124,7 @@ async def _invite(
 ) -> models.Invitation:
     """What inviting a client and a staff member share: refuse members, build the invitation
     (`specific`: the kind's own `new_invitation` fields) in the invitee's language, send it."""
-    healthspace_id: uuid.UUID = inviter.healthspace_id  # type: ignore[attr-defined]
+    healthspace_id: uuid.UUID = inviter.healthspace_id
     account = await _refuse_members(healthspace_id, invitee.email)
     healthspace = await models.Healthspace.get(id=healthspace_id)
     invitation, token = new_invitation(
@@ -260,7 +260,7 @@ async def resend(
     )
     if row.last_sent_at > now - interval:
         raise rate_limited
-    healthspace = await models.Healthspace.get(id=row.healthspace_id)  # type: ignore[attr-defined]
+    healthspace = await models.Healthspace.get(id=row.healthspace_id)
     token = new_token()
     row.token_hash = hash_token(token)
     row.expires_at = max(row.expires_at, now + timedelta(days=healthspace.invitation_lifetime_days))
@@ -317,7 +317,7 @@ async def withdraw(
         await record_event(
             viewer,
             "INVITATION_WITHDRAWN",
-            healthspace_id=row.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=row.healthspace_id,
             actor=actor,
             subject_id=row.id,
             details={"email": row.email},

@@ -16,6 +16,7 @@ import models
 from domain.connections import current_connections_of_staff
 from domain.search import client_search, member_search
 from domain.task_sources import clients_with_tasks, task_sources
+from models.columns import column_values
 
 
 def ordered_by_name(query: QuerySet[models.Member]) -> QuerySet[models.Member]:
@@ -82,7 +83,7 @@ async def my_clients(
     if with_tasks:
         if not task_sources():
             return None
-        client_ids = await query.values_list("id", flat=True)
+        client_ids = await column_values(query, "id", uuid.UUID)
         needing = await clients_with_tasks(healthspace_id, staff.id, list(client_ids))
         if not needing:
             return None
@@ -94,10 +95,10 @@ async def count_my_clients_with_tasks(healthspace_id: uuid.UUID, staff: models.M
     """How many of `staff`'s active connected clients have a task for them."""
     if not task_sources():
         return 0
-    client_ids = (
-        await current_connections_of_staff(staff.id)
-        .filter(client__status=models.MemberStatus.ACTIVE)
-        .values_list("client_id", flat=True)
+    client_ids = await column_values(
+        current_connections_of_staff(staff.id).filter(client__status=models.MemberStatus.ACTIVE),
+        "client_id",
+        uuid.UUID,
     )
     return len(await clients_with_tasks(healthspace_id, staff.id, list(client_ids)))
 

@@ -133,7 +133,7 @@ async def keep_an_administrator(member: models.Member, field: str = "memberId") 
     """Call inside the transaction that takes the role away or ends the membership."""
     if Role.ADMINISTRATOR.value not in member.roles:
         return
-    healthspace_id = member.healthspace_id  # type: ignore[attr-defined]
+    healthspace_id = member.healthspace_id
     # Locking the Healthspace row serialises administrators stepping down: without it two of
     # them doing so at once would each count the other and leave none (PostgreSQL).
     await models.Healthspace.select_for_update().get(id=healthspace_id)
@@ -171,7 +171,7 @@ async def update_roles(
         await record_event(
             viewer,
             "MEMBER_ROLES_CHANGED",
-            healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=member.healthspace_id,
             actor=actor,
             subject_id=member.id,
             details={"before": before, "after": new_roles},
@@ -206,7 +206,7 @@ async def change_grants(
         await record_event(
             viewer,
             "MEMBER_PERMISSIONS_CHANGED",
-            healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=member.healthspace_id,
             actor=actor,
             subject_id=member.id,
             details={"before": before, "after": granted},
@@ -231,7 +231,7 @@ async def deactivate(viewer: Viewer, actor: models.Member, target: models.Member
         await record_event(
             viewer,
             "MEMBER_DEACTIVATED",
-            healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=member.healthspace_id,
             actor=actor,
             subject_id=member.id,
             client_member_id=member.id if member.kind == models.MemberKind.CLIENT else None,
@@ -254,7 +254,7 @@ async def reactivate(viewer: Viewer, actor: models.Member, target: models.Member
         await record_event(
             viewer,
             "MEMBER_REACTIVATED",
-            healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=member.healthspace_id,
             actor=actor,
             subject_id=member.id,
         )
@@ -283,7 +283,7 @@ async def update_identification_number(
         await record_event(
             viewer,
             "MEMBER_UPDATED",
-            healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=member.healthspace_id,
             actor=actor,
             subject_id=member.id,
             client_member_id=member.id,
@@ -305,7 +305,7 @@ async def leave(viewer: Viewer, mine: models.Member) -> models.Member:
         await record_event(
             viewer,
             "MEMBER_LEFT",
-            healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+            healthspace_id=member.healthspace_id,
             actor=member,
             subject_id=member.id,
         )

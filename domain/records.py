@@ -12,7 +12,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
@@ -115,6 +115,10 @@ async def audited_change(
         raise
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
 def as_utc(moment: datetime | None) -> datetime | None:
     """A moment given without a time zone is read as UTC (DESIGN §3 asks clients for one)."""
     if moment is not None and moment.tzinfo is None:
@@ -204,7 +208,7 @@ async def log_video_call(
                 f"The duration is a number of seconds from 1 to {MAX_CALL_SECONDS}.",
                 ["input", "durationSeconds"],
             )
-        started_at = as_utc(started_at)  # type: ignore[assignment]
+        started_at = as_utc(started_at)
         if started_at > datetime.now(UTC) + CLOCK_SKEW:
             raise DomainError(
                 ErrorCode.IN_THE_FUTURE,
@@ -214,8 +218,12 @@ async def log_video_call(
         staff = access.member
         if access.role == RecordRole.INTEGRATION and staff_id is not None:
             parsed = parse_id(staff_id)
-            staff = parsed and await models.Member.get_or_none(
-                id=parsed, healthspace_id=access.healthspace_id, kind=models.MemberKind.STAFF
+            staff = (
+                await models.Member.get_or_none(
+                    id=parsed, healthspace_id=access.healthspace_id, kind=models.MemberKind.STAFF
+                )
+                if parsed
+                else None
             )
             if staff is None:
                 raise DomainError(

@@ -95,7 +95,7 @@ async def _sweep_batch(links: Links, now: datetime, batch_size: int) -> tuple[in
                 if await leave_pending(row.id, models.InvitationStatus.EXPIRED, now, due_by=now):
                     events.append(_event("INVITATION_EXPIRED", row))
                     result.expired += 1
-            elif (str(row.healthspace_id), row.email) in members:  # type: ignore[attr-defined]
+            elif (str(row.healthspace_id), row.email) in members:
                 if await leave_pending(row.id, models.InvitationStatus.WITHDRAWN, now, due_by=now):
                     events.append(_event("INVITATION_CLOSED", row, reason="member"))
                     result.closed += 1
@@ -105,13 +105,13 @@ async def _sweep_batch(links: Links, now: datetime, batch_size: int) -> tuple[in
             healthspaces = {
                 space.id: space
                 for space in await models.Healthspace.filter(
-                    id__in={row.healthspace_id for row in reminding}  # type: ignore[attr-defined]
+                    id__in={row.healthspace_id for row in reminding}
                 )
             }
-            names = await inviter_names(row.invited_by_id for row in reminding)  # type: ignore[attr-defined]
+            names = await inviter_names(row.invited_by_id for row in reminding)
             languages = await mail_languages(reminding)
             for row in reminding:
-                healthspace = healthspaces[row.healthspace_id]  # type: ignore[attr-defined]
+                healthspace = healthspaces[row.healthspace_id]
                 token = await _remind(row, healthspace, now)
                 if token is None:
                     continue
@@ -121,7 +121,7 @@ async def _sweep_batch(links: Links, now: datetime, batch_size: int) -> tuple[in
                         language=languages[row.id],
                         first_name=row.first_name,
                         healthspace=healthspace.name,
-                        inviter=names.get(row.invited_by_id, healthspace.name),  # type: ignore[attr-defined]
+                        inviter=names.get(row.invited_by_id, healthspace.name),
                         link=accept_link(links, token),
                         expires_on=row.expires_at.date().isoformat(),
                     )
@@ -144,7 +144,7 @@ def _still_due(row: models.Invitation, now: datetime) -> QuerySet[models.Invitat
 async def _members_among(rows: list[models.Invitation]) -> set[tuple[str, str]]:
     """(Healthspace id, email) of the invitees in `rows` who are active members there already."""
     found = await models.Member.filter(
-        healthspace_id__in={row.healthspace_id for row in rows},  # type: ignore[attr-defined]
+        healthspace_id__in={row.healthspace_id for row in rows},
         account__email__in={row.email for row in rows},
         status=models.MemberStatus.ACTIVE,
     ).values_list("healthspace_id", "account__email")
@@ -177,7 +177,7 @@ def _event(action: str, row: models.Invitation, **details: object) -> models.Aud
     return audit_event(
         None,
         action,
-        healthspace_id=row.healthspace_id,  # type: ignore[attr-defined]
+        healthspace_id=row.healthspace_id,
         subject_id=row.id,
         details={"email": row.email, **details},
     )

@@ -29,6 +29,7 @@ from domain.invitations import Links, clinicians_to_connect
 from domain.roster_invitations import RosterInvitations
 from domain.roster_lines import MAX_ROSTER_LINES, RosterLine, RosterTooLong, parse_roster
 from domain.validation import MAX_NOTE_LENGTH, require_text, storable_text
+from models.columns import column_values
 from permissions.audit import audit_event, record_events
 from permissions.roles import is_clinician
 from permissions.viewer import Viewer
@@ -159,7 +160,7 @@ async def invite_roster(
             ErrorCode.REQUIRED, "The roster has no email addresses in it.", ["roster"]
         )
     clinicians = await clinicians_to_connect(inviter, options.connect_to)
-    healthspace = await models.Healthspace.get(id=inviter.healthspace_id)  # type: ignore[attr-defined]
+    healthspace = await models.Healthspace.get(id=inviter.healthspace_id)
     run = _Run(viewer, inviter, healthspace, roster, default_note, clinicians, options, links)
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -330,9 +331,11 @@ async def _look_up(
     clients = [row["id"] for row in members.values() if row["kind"] == models.MemberKind.CLIENT]
     connected = (
         set(
-            await models.current_connections(
-                client_id__in=clients, staff_id__in=list(clinician_ids)
-            ).values_list("client_id", flat=True)
+            await column_values(
+                models.current_connections(client_id__in=clients, staff_id__in=list(clinician_ids)),
+                "client_id",
+                uuid.UUID,
+            )
         )
         if clients and clinician_ids
         else set()

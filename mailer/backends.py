@@ -183,14 +183,15 @@ class SmtpBackend(MailBackend):
 
     def _new_client(self) -> aiosmtplib.SMTP:
         settings = self.settings
-        login = {"username": settings.username, "password": settings.password or ""}
         return aiosmtplib.SMTP(
             hostname=settings.host,
             port=settings.port,
             timeout=settings.timeout,
             use_tls=settings.tls == "tls",
             start_tls=settings.tls == "starttls",
-            **(login if settings.username else {}),
+            # No username: no login at all (aiosmtplib logs in when both are given).
+            username=settings.username or None,
+            password=(settings.password or "") if settings.username else None,
         )
 
     async def _send_share(

@@ -90,7 +90,8 @@ class ClaimedMessage:
 
 def retry_delay(failures: int) -> timedelta:
     """How long to wait after the `failures`-th failed attempt: 30 s, 1 min, 2 min, ... 1 h."""
-    return min(FIRST_RETRY * 2 ** min(max(failures - 1, 0), 16), LONGEST_RETRY)
+    doublings = min(max(failures - 1, 0), 16)
+    return min(FIRST_RETRY * (1 << doublings), LONGEST_RETRY)
 
 
 def _utc_now() -> datetime:

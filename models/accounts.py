@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.search import SearchColumn, SearchManager
+
+if TYPE_CHECKING:
+    from models.join_requests import JoinRequest
+    from models.members import Member
 
 
 class Account(SearchColumn, Model):
@@ -28,7 +34,12 @@ class Account(SearchColumn, Model):
     search_text = fields.CharField(max_length=500, default="")
     # Email kinds this person switched off or on ({"ASSIGNMENT_PLANNED": false}); a kind not
     # named here is on (see domain.notifications).
-    notification_settings = fields.JSONField(default=dict)
+    notification_settings: fields.JSONField[dict[str, bool]] = fields.JSONField(default=dict)
+
+    memberships: fields.ReverseRelation[Member]
+    join_requests: fields.ReverseRelation[JoinRequest]
+    sessions: fields.ReverseRelation[Session]
+    email_tokens: fields.ReverseRelation[EmailToken]
 
     class Meta:
         table = "account"
@@ -42,6 +53,7 @@ class Session(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="sessions", on_delete=fields.CASCADE
     )
+    account_id: uuid.UUID
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
@@ -66,6 +78,7 @@ class EmailToken(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="email_tokens", on_delete=fields.CASCADE
     )
+    account_id: uuid.UUID
     purpose = fields.CharEnumField(TokenPurpose, max_length=20)
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -28,7 +29,7 @@ class AuditEvent(Model):
     subject_id = fields.UUIDField(null=True)
     section = fields.CharField(max_length=40, null=True)
     ip_address = fields.CharField(max_length=45, null=True)
-    details = fields.JSONField(default=dict)
+    details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
 
     class Meta:
         table = "audit_event"

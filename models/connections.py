@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+
+if TYPE_CHECKING:
+    from models.healthspaces import Healthspace
+    from models.members import Member
 
 
 def connection_key(client_id: object, staff_id: object) -> str:
@@ -28,23 +33,28 @@ def current_connections(*conditions: Any, **filters: Any) -> QuerySet[Connection
 
 class Connection(Model):
     id = fields.UUIDField(primary_key=True)
-    healthspace: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    healthspace: fields.ForeignKeyRelation[Healthspace] = fields.ForeignKeyField(
         "models.Healthspace", related_name="connections", on_delete=fields.RESTRICT
     )
-    client: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    healthspace_id: uuid.UUID
+    client: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="client_connections", on_delete=fields.RESTRICT
     )
-    staff: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    client_id: uuid.UUID
+    staff: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="staff_connections", on_delete=fields.RESTRICT
     )
-    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    staff_id: uuid.UUID
+    created_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: uuid.UUID | None
     created_at = fields.DatetimeField(auto_now_add=True)
     ended_at = fields.DatetimeField(null=True)
-    ended_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    ended_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    ended_by_id: uuid.UUID | None
     # "<client id>:<staff id>" while the connection is current, NULL once ended: the unique
     # index keeps one current connection per pair even under concurrent requests.
     current_key = fields.CharField(max_length=73, null=True, unique=True)

@@ -32,5 +32,5 @@ async def pending_model_changes(database_url: str) -> list[str]:
     """Names of migrations that `makemigrations` would write now: empty when models and
     committed migrations agree. Needs an open database."""
     apps = tortoise_config(database_url)["apps"]
-    writers = await MigrationAutodetector(Tortoise.apps, apps).changes()  # type: ignore[arg-type]
+    writers = await MigrationAutodetector(Tortoise.apps, apps).changes()
     return [f"{writer.app_label}.{writer.name}" for writer in writers]

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.search import SearchColumn, SearchManager
+
+if TYPE_CHECKING:
+    from models.accounts import Account
+    from models.connections import Connection
+    from models.healthspaces import Healthspace
+    from models.records import Assignment, Note, VideoCall
 
 
 class MemberKind(StrEnum):
@@ -22,16 +30,18 @@ class MemberStatus(StrEnum):
 
 class Member(SearchColumn, Model):
     id = fields.UUIDField(primary_key=True)
-    account: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="memberships", on_delete=fields.RESTRICT
     )
-    healthspace: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    account_id: uuid.UUID
+    healthspace: fields.ForeignKeyRelation[Healthspace] = fields.ForeignKeyField(
         "models.Healthspace", related_name="members", on_delete=fields.RESTRICT
     )
+    healthspace_id: uuid.UUID
     kind = fields.CharEnumField(MemberKind, max_length=10)
     # Role names (staff only) and permissions granted one by one on top of the roles.
-    roles = fields.JSONField(default=list)
-    granted_permissions = fields.JSONField(default=list)
+    roles: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    granted_permissions: fields.JSONField[list[str]] = fields.JSONField(default=list)
     status = fields.CharEnumField(MemberStatus, max_length=12, default=MemberStatus.ACTIVE)
     identification_number = fields.CharField(max_length=50, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -39,6 +49,12 @@ class Member(SearchColumn, Model):
     # The identification number normalised for search (models.search), kept up to date on save.
     SEARCHED_FIELDS = ("identification_number",)
     search_text = fields.CharField(max_length=60, default="")
+
+    client_connections: fields.ReverseRelation[Connection]
+    staff_connections: fields.ReverseRelation[Connection]
+    assignments: fields.ReverseRelation[Assignment]
+    notes: fields.ReverseRelation[Note]
+    video_calls: fields.ReverseRelation[VideoCall]
 
     class Meta:
         table = "member"

@@ -9,10 +9,16 @@ where it has a word for the thing: an assignment is a Task, a video call an Enco
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.healthspaces import Healthspace
+    from models.members import Member
 
 
 class RecordSection(StrEnum):
@@ -40,12 +46,14 @@ class Assignment(Model):
     """A treatment assignment (FHIR Task) planned by staff for one client."""
 
     id = fields.UUIDField(primary_key=True)
-    healthspace: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    healthspace: fields.ForeignKeyRelation[Healthspace] = fields.ForeignKeyField(
         "models.Healthspace", related_name=False, on_delete=fields.RESTRICT
     )
-    client: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    healthspace_id: uuid.UUID
+    client: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="assignments", on_delete=fields.RESTRICT
     )
+    client_id: uuid.UUID
     title = fields.CharField(max_length=200)
     instructions = fields.TextField(default="")
     status = fields.CharEnumField(AssignmentStatus, max_length=12, default=AssignmentStatus.PLANNED)
@@ -57,12 +65,14 @@ class Assignment(Model):
     submitted_at = fields.DatetimeField(null=True)
     feedback = fields.TextField(null=True)
     reviewed_at = fields.DatetimeField(null=True)
-    planned_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    planned_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
     )
-    reviewed_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    planned_by_id: uuid.UUID | None
+    reviewed_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    reviewed_by_id: uuid.UUID | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -77,15 +87,18 @@ class Note(Model):
     The migration installs triggers that refuse UPDATE and DELETE of these rows."""
 
     id = fields.UUIDField(primary_key=True)
-    healthspace: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    healthspace: fields.ForeignKeyRelation[Healthspace] = fields.ForeignKeyField(
         "models.Healthspace", related_name=False, on_delete=fields.RESTRICT
     )
-    client: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    healthspace_id: uuid.UUID
+    client: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="notes", on_delete=fields.RESTRICT
     )
-    author: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    client_id: uuid.UUID
+    author: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name=False, on_delete=fields.RESTRICT
     )
+    author_id: uuid.UUID
     body = fields.TextField()
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
@@ -99,23 +112,28 @@ class VideoCall(Model):
     Never its content. Written by connected staff or by an integration holding an API token."""
 
     id = fields.UUIDField(primary_key=True)
-    healthspace: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    healthspace: fields.ForeignKeyRelation[Healthspace] = fields.ForeignKeyField(
         "models.Healthspace", related_name=False, on_delete=fields.RESTRICT
     )
-    client: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    healthspace_id: uuid.UUID
+    client: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="video_calls", on_delete=fields.RESTRICT
     )
-    staff: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    client_id: uuid.UUID
+    staff: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    staff_id: uuid.UUID | None
     started_at = fields.DatetimeField(db_index=True)
     duration_seconds = fields.IntField()
-    logged_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    logged_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
     )
-    api_token: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    logged_by_id: uuid.UUID | None
+    api_token: fields.ForeignKeyNullableRelation[ApiToken] = fields.ForeignKeyField(
         "models.ApiToken", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    api_token_id: uuid.UUID | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -134,15 +152,17 @@ class ApiToken(Model):
     Only the SHA-256 of the token is stored; revoked tokens stay as history."""
 
     id = fields.UUIDField(primary_key=True)
-    healthspace: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    healthspace: fields.ForeignKeyRelation[Healthspace] = fields.ForeignKeyField(
         "models.Healthspace", related_name=False, on_delete=fields.RESTRICT
     )
+    healthspace_id: uuid.UUID
     name = fields.CharField(max_length=100)
     scope = fields.CharEnumField(ApiTokenScope, max_length=30)
     token_hash = fields.CharField(max_length=64, unique=True)
-    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: uuid.UUID | None
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
 

@@ -9,10 +9,21 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Generator, Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.manager import Manager
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
+
+MODEL = TypeVar("MODEL", bound=Model)
+
+# The mixin is listed before `Model` in a model's bases; to the type checker it is a Model, so
+# its `super()` calls are checked against Model's methods.
+if TYPE_CHECKING:
+    _Mixin = Model
+else:
+    _Mixin = object
 
 # Separates the parts of a search column; normalised search words never contain it.
 SEPARATOR = "\n"
@@ -31,7 +42,7 @@ def search_column(*parts: str | None) -> str:
     return SEPARATOR.join(search_key(part or "") for part in parts)
 
 
-class SearchColumn:
+class SearchColumn(_Mixin):
     """Mixed into a model whose `search_text` column is `search_column` of `SEARCHED_FIELDS`."""
 
     SEARCHED_FIELDS: ClassVar[tuple[str, ...]] = ()
@@ -39,24 +50,30 @@ class SearchColumn:
     def refresh_search_text(self) -> None:
         self.search_text = search_column(*(getattr(self, name) for name in self.SEARCHED_FIELDS))
 
-    async def save(self, *args: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    async def save(
+        self,
+        using_db: BaseDBAsyncClient | None = None,
+        update_fields: Iterable[str] | None = None,
+        force_create: bool = False,
+        force_update: bool = False,
+    ) -> None:
         self.refresh_search_text()
         if update_fields is not None:
             update_fields = [*update_fields, "search_text"]
-        await super().save(*args, update_fields=update_fields, **kwargs)  # type: ignore[misc]
+        await super().save(using_db, update_fields, force_create, force_update)
 
     @classmethod
     def bulk_create(cls, objects: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
         rows = list(objects)
         for row in rows:
             row.refresh_search_text()
-        return super().bulk_create(rows, *args, **kwargs)  # type: ignore[misc]
+        return super().bulk_create(rows, *args, **kwargs)
 
 
 class _Reindexed:
     """An update of searched columns followed by recomputing those rows' search text."""
 
-    def __init__(self, queryset: SearchQuerySet, values: dict[str, Any]) -> None:
+    def __init__(self, queryset: SearchQuerySet[Any], values: dict[str, Any]) -> None:
         self.queryset = queryset
         self.values = values
 
@@ -72,7 +89,7 @@ class _Reindexed:
         return self.run().__await__()
 
 
-class SearchQuerySet(QuerySet):  # type: ignore[type-arg]
+class SearchQuerySet(QuerySet[MODEL]):
     def update(self, **kwargs: Any) -> Any:
         searched = getattr(self.model, "SEARCHED_FIELDS", ())
         if not set(kwargs) & set(searched):
@@ -81,5 +98,5 @@ class SearchQuerySet(QuerySet):  # type: ignore[type-arg]
 
 
 class SearchManager(Manager):
-    def get_queryset(self) -> QuerySet:  # type: ignore[type-arg]
+    def get_queryset(self) -> QuerySet[Any]:
         return SearchQuerySet(self._model)

@@ -54,7 +54,7 @@ class WaitingSqliteClient(SqliteClient):
     def _in_transaction(self) -> TransactionContext:
         return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
 
-    async def execute_many(self, query: str, values: list[list]) -> None:
+    async def execute_many(self, query: str, values: list[list[Any]]) -> None:
         async with self.acquire_connection() as connection:
             self.log.debug("%s: %s", query, values)
             await connection.execute("BEGIN IMMEDIATE")

@@ -62,7 +62,7 @@ async def _audit_refusal(info: Info, member: models.Member, **details: str) -> N
     await record_event(
         info.context.viewer,
         "ACCESS_DENIED",
-        healthspace_id=member.healthspace_id,  # type: ignore[attr-defined]
+        healthspace_id=member.healthspace_id,
         actor=member,
         outcome=models.AuditOutcome.DENIED,
         details={"field": f"{info.path.typename}.{info.field_name}", **details},
@@ -214,14 +214,11 @@ class IsRequester(BasePermission):
     request does not exist."""
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = _signed_in(info)
+        account = _signed_in(info).account
         request_id = parse_id(kwargs.get("id"))
         row = (
-            await models.JoinRequest.get_or_none(
-                id=request_id,
-                account_id=viewer.account.id,  # type: ignore[union-attr]
-            )
-            if request_id
+            await models.JoinRequest.get_or_none(id=request_id, account_id=account.id)
+            if request_id and account
             else None
         )
         if row is None:

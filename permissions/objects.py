@@ -26,7 +26,7 @@ def sees_member(mine: models.Member | None, member: models.Member, connected_sta
     whether `member` is a staff member with a current connection to the viewer (as client):
     staff see every member of their Healthspace; anyone sees their own membership; a client sees
     the staff members they are connected to; nobody else sees anything."""
-    if mine is None or mine.healthspace_id != member.healthspace_id:  # type: ignore[attr-defined]
+    if mine is None or mine.healthspace_id != member.healthspace_id:
         return False
     if mine.id == member.id or mine.kind == models.MemberKind.STAFF:
         return True
@@ -35,7 +35,7 @@ def sees_member(mine: models.Member | None, member: models.Member, connected_sta
 
 async def can_see_member(viewer: Viewer, member: models.Member) -> bool:
     """`sees_member` for one member (one query at most; lists use the batched loader)."""
-    mine = await viewer.member_of(member.healthspace_id)  # type: ignore[attr-defined]
+    mine = await viewer.member_of(member.healthspace_id)
     if mine is None:
         return False
     connected = (
@@ -81,7 +81,7 @@ class RecordAccess:
 
     @property
     def healthspace_id(self) -> uuid.UUID:
-        return self.client.healthspace_id  # type: ignore[attr-defined,no-any-return]
+        return self.client.healthspace_id
 
     def may_read(self, section: models.RecordSection) -> bool:
         """Staff read every section; the client all but the notes; an integration none."""
@@ -116,11 +116,11 @@ async def record_access(
         if (
             api_token.revoked_at is None
             and api_token.scope == models.ApiTokenScope.LOG_VIDEO_CALLS
-            and api_token.healthspace_id == client.healthspace_id  # type: ignore[attr-defined]
+            and api_token.healthspace_id == client.healthspace_id
         ):
             return RecordAccess(client, RecordRole.INTEGRATION, api_token=api_token)
         return None
-    mine = await viewer.member_of(client.healthspace_id)  # type: ignore[attr-defined]
+    mine = await viewer.member_of(client.healthspace_id)
     if mine is None:
         return None
     if mine.id == client.id:

@@ -14,6 +14,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 import models
+from models.columns import column_values
 from permissions.audit import record_event
 from permissions.errors import Unauthenticated
 from permissions.guards import Found, hand_over
@@ -44,7 +45,9 @@ def client_of_assignment(name: str = "id") -> RecordScope:
         assignment_id = parse_id(kwargs.get(name))
         if assignment_id is None:
             return None
-        rows = await models.Assignment.filter(id=assignment_id).values_list("client_id", flat=True)
+        rows = await column_values(
+            models.Assignment.filter(id=assignment_id), "client_id", uuid.UUID
+        )
         return rows[0] if rows else None
 
     return scope

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.models import Model
+import models
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,13 @@ def healthspace_argument(name: str = "healthspace_id") -> Scope:
     return scope
 
 
-def object_of(model: type[Model], name: str = "id") -> Scope:
+# The rows an object scope can name; each belongs to one Healthspace (`healthspace_id`).
+ObjectRow = (
+    models.Member | models.Invitation | models.JoinRequest | models.RosterBatch | models.ApiToken
+)
+
+
+def object_of(model: type[ObjectRow], name: str = "id") -> Scope:
     """The row of `model` whose id is the argument (or input field) `name`, and its Healthspace.
     The guard checks that the viewer may see that row before it checks any permission."""
 
@@ -61,7 +67,7 @@ def object_of(model: type[Model], name: str = "id") -> Scope:
         row = await model.get_or_none(id=row_id) if row_id else None
         if row is None:
             return None
-        return Scoped(row.healthspace_id, row)  # type: ignore[attr-defined]
+        return Scoped(row.healthspace_id, row)
 
     return scope
 

@@ -37,7 +37,7 @@ class Viewer:
 
     async def _read_memberships(self, account_id: uuid.UUID) -> dict[uuid.UUID, models.Member]:
         rows = await models.Member.filter(account_id=account_id, status=models.MemberStatus.ACTIVE)
-        return {row.healthspace_id: row for row in rows}  # type: ignore[attr-defined]
+        return {row.healthspace_id: row for row in rows}
 
     async def permissions_in(self, healthspace_id: uuid.UUID) -> frozenset[Permission]:
         member = await self.member_of(healthspace_id)

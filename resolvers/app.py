@@ -75,7 +75,7 @@ class FreshViewerPerOperation(SchemaExtension):
     request of its own: the session is looked up again (signed out, expired, closed account)
     and memberships and loaders start empty, so a deactivation takes effect at once there too."""
 
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         if isinstance(context, Context) and isinstance(context.request, WebSocket):
             context.viewer = await viewer_for(context.request, context.settings)
@@ -104,7 +104,7 @@ class GraphQLApp(GraphQLResponseMedia, GraphQL[Context, None]):
             return explorer_page()
         return await super().render_graphql_ide(request)
 
-    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+    def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
 

@@ -10,10 +10,10 @@ import os
 import socket
 import sqlite3
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from starlette.applications import Starlette
@@ -22,6 +22,7 @@ from resolvers.middleware.request_log import configure_logging
 from resolvers.pages.explorer import assets_installed
 from schema.settings import ConfigurationError, Environment, environment_from
 
+T = TypeVar("T")
 AppFactory = Callable[[Environment], Starlette]
 
 
@@ -128,7 +129,7 @@ def database_problem(error: BaseException, url: str) -> str | None:
     return None
 
 
-async def _with_database(environment: Environment, work: Callable[[], Any]) -> Any:
+async def _with_database(environment: Environment, work: Callable[[], Awaitable[T]]) -> T:
     from models.database import close_database, migrate, open_database
 
     if environment.database_url.startswith("sqlite://"):

@@ -146,8 +146,8 @@ async def invite_roster_file(
         )
     except DomainError as rejected:
         bar.finish()
-        for error in rejected.problems:
-            print(f"Refused: {error.message} ({error.code.value})", file=sys.stderr)
+        for refused in rejected.problems:
+            print(f"Refused: {refused.message} ({refused.code.value})", file=sys.stderr)
         return 1
     bar.finish()
     print(f"{healthspace.name}: roster invited by {inviter.account.email}")

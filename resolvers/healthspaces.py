@@ -60,7 +60,7 @@ class Mutation:
                 for field in dataclasses.fields(healthspaces.HealthspaceChanges)
             }
         )
-        row = await healthspaces.update(
-            info.context.viewer, found(info).member, parse_id(input.healthspace_id), changes
-        )
+        actor = found(info).member
+        assert actor is not None  # HasPermission hands over the acting member of that Healthspace
+        row = await healthspaces.update(info.context.viewer, actor, actor.healthspace_id, changes)
         return HealthspacePayload(healthspace=Healthspace.from_row(row))

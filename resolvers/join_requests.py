@@ -7,6 +7,7 @@ import strawberry
 
 import models
 from domain import join_requests
+from models import JoinRequestStatus
 from permissions.guards import (
     CanFindHealthspace,
     HasPermission,
@@ -19,7 +20,6 @@ from permissions.guards import (
 from permissions.roles import Permission
 from permissions.scopes import healthspace_argument, object_of, parse_id
 from resolvers.mutations import returns_errors
-from schema.enums import JoinRequestStatus
 from schema.join_requests import JoinRequest, JoinRequestPayload
 from schema.members import Member
 from schema.pagination import Page, paginate
@@ -79,7 +79,7 @@ class Mutation:
             info.context.viewer,
             acting_member(info),
             request,
-            link=info.context.settings.link(f"/healthspaces/{request.healthspace_id}"),  # type: ignore[attr-defined]
+            link=info.context.settings.link(f"/healthspaces/{request.healthspace_id}"),
         )
         return JoinRequestPayload(
             join_request=JoinRequest.from_row(row), member=Member.from_row(member)

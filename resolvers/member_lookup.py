@@ -8,9 +8,9 @@ import strawberry
 from domain.member_lookup import look_up_member
 from domain.validation import normalized_email
 from permissions.errors import BadUserInput
-from permissions.guards import HasPermission, found, guard
+from permissions.guards import HasPermission, acting_member, guard
 from permissions.roles import Permission
-from permissions.scopes import healthspace_argument, parse_id
+from permissions.scopes import healthspace_argument
 from schema.invitations import Invitation
 from schema.members import Member
 from schema.tasks import MemberLookup, MemberLookupAdvice, MemberLookupStatus
@@ -32,7 +32,8 @@ class Query:
         address = normalized_email(email)
         if address is None:
             raise BadUserInput(f"{email.strip()!r} is not a valid email address.")
-        result = await look_up_member(found(info).member, parse_id(healthspace_id), address)
+        member = acting_member(info)
+        result = await look_up_member(member, member.healthspace_id, address)
         return MemberLookup(
             email=result.email,
             status=MemberLookupStatus(result.status),

@@ -7,12 +7,17 @@ import strawberry
 
 import models
 from domain import members
-from permissions.guards import HasPermission, IsAuthenticated, IsMember, acting_member, found, guard
-from permissions.roles import Permission
+from permissions.guards import (
+    HasPermission,
+    IsAuthenticated,
+    IsMember,
+    acting_member,
+    found,
+    guard,
+)
+from permissions.roles import Permission, Role
 from permissions.scopes import healthspace_argument, object_of, parse_id
 from resolvers.mutations import returns_errors
-from schema.enums import Permission as PermissionEnum
-from schema.enums import Role as RoleEnum
 from schema.members import Member, MemberPayload, UpdateMemberInput
 from schema.types import Info
 
@@ -47,7 +52,7 @@ class Mutation:
     )
     @returns_errors(MemberPayload)
     async def update_member_roles(
-        self, info: Info, member_id: strawberry.ID, roles: list[RoleEnum]
+        self, info: Info, member_id: strawberry.ID, roles: list[Role]
     ) -> MemberPayload:
         actor, target = _acting(info)
         new_roles = [role.value for role in roles]
@@ -59,7 +64,7 @@ class Mutation:
     )
     @returns_errors(MemberPayload)
     async def grant_permissions(
-        self, info: Info, member_id: strawberry.ID, permissions: list[PermissionEnum]
+        self, info: Info, member_id: strawberry.ID, permissions: list[Permission]
     ) -> MemberPayload:
         actor, target = _acting(info)
         add = [p.value for p in permissions]
@@ -71,7 +76,7 @@ class Mutation:
     )
     @returns_errors(MemberPayload)
     async def revoke_permissions(
-        self, info: Info, member_id: strawberry.ID, permissions: list[PermissionEnum]
+        self, info: Info, member_id: strawberry.ID, permissions: list[Permission]
     ) -> MemberPayload:
         actor, target = _acting(info)
         remove = [p.value for p in permissions]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from domain.errors import DomainError
 from schema.errors import user_errors
@@ -25,8 +25,7 @@ def returns_errors(
             try:
                 return await resolver(*args, **kwargs)
             except DomainError as rejected:
-                result: Any = payload(errors=user_errors(rejected))
-                return result
+                return payload(errors=user_errors(rejected))
 
         return wrapper
 

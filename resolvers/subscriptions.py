@@ -8,6 +8,7 @@ subscription with the same error the guard gives at the start."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncGenerator
 
 import strawberry
@@ -25,14 +26,14 @@ from schema.types import Info
 POLL_SECONDS = 2.0
 
 
-async def _still_staff(info: Info, healthspace_id: object) -> None:
+async def _still_staff(info: Info, healthspace_id: uuid.UUID) -> None:
     """Look the subscriber up again, as a new request would; raise when their access ended."""
     context = info.context
     context.viewer = await viewer_for(context.request, context.settings)
     context.loaders = Loaders()
     if not context.viewer.is_authenticated:
         raise Unauthenticated()
-    member = await context.viewer.member_of(healthspace_id)  # type: ignore[arg-type]
+    member = await context.viewer.member_of(healthspace_id)
     if member is None or member.kind != models.MemberKind.STAFF:
         raise NotFound()
 
@@ -48,7 +49,7 @@ class Subscription:
     async def tasks_changed(
         self, info: Info, healthspace_id: strawberry.ID
     ) -> AsyncGenerator[TaskCounts, None]:
-        hid = acting_member(info).healthspace_id  # type: ignore[attr-defined]
+        hid = acting_member(info).healthspace_id
         last: TaskCounts | None = None
         while True:
             counts = await HealthspaceTasks(healthspace_id=hid).counts(info)

@@ -10,11 +10,11 @@ import strawberry
 
 import models
 from domain.access_log import healthspace_audit_log
+from models import AuditOutcome
 from permissions.errors import BadUserInput
 from permissions.guards import acting_member
 from permissions.roles import Permission
 from permissions.scopes import parse_id
-from schema.enums import AuditOutcome
 from schema.members import Member, visible_member
 from schema.pagination import Page, paginate
 from schema.types import Info

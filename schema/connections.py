@@ -12,6 +12,7 @@ import strawberry
 import models
 from domain import member_lists
 from schema.errors import UserError
+from schema.loaders import existing
 from schema.pagination import Page, empty_page, page_window, paginate
 from schema.types import Info
 
@@ -36,30 +37,30 @@ class Connection:
             row=row,
         )
 
-    async def _member(self, info: Info, member_id: object) -> Member | None:
+    async def _member(self, info: Info, member_id: uuid.UUID | None) -> Member | None:
         from schema.members import visible_member
 
         return await visible_member(info, member_id)
 
     @strawberry.field
     async def client(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
-        return await self._member(info, self.row.client_id)  # type: ignore[attr-defined,return-value]
+        return await self._member(info, self.row.client_id)  # type: ignore[return-value]
 
     @strawberry.field
     async def staff(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
-        return await self._member(info, self.row.staff_id)  # type: ignore[attr-defined,return-value]
+        return await self._member(info, self.row.staff_id)  # type: ignore[return-value]
 
     @strawberry.field
     async def created_by(
         self, info: Info
     ) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
-        return await self._member(info, self.row.created_by_id)  # type: ignore[attr-defined]
+        return await self._member(info, self.row.created_by_id)
 
     @strawberry.field
     async def ended_by(
         self, info: Info
     ) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
-        return await self._member(info, self.row.ended_by_id)  # type: ignore[attr-defined]
+        return await self._member(info, self.row.ended_by_id)
 
     @strawberry.field
     async def healthspace(
@@ -67,7 +68,7 @@ class Connection:
     ) -> Annotated[Healthspace, strawberry.lazy("schema.healthspaces")]:
         from schema.healthspaces import Healthspace
 
-        row = await info.context.loaders.healthspace.load(self.row.healthspace_id)  # type: ignore[attr-defined]
+        row = existing(await info.context.loaders.healthspace.load(self.row.healthspace_id))
         return Healthspace.from_row(row)
 
 

@@ -1,22 +1,31 @@
-"""The domain's enums as GraphQL enums."""
+"""The domain's enums as GraphQL enums: each class is registered in place, so the GraphQL enum
+and the class the domain and the models use are one object (as `domain.errors.ErrorCode` in
+`schema.errors`). Import the classes from their home (`models`, `permissions.roles`); the
+`schema` package imports this module first, so they are registered before any type uses them."""
 
 from __future__ import annotations
 
 import strawberry
 
-import models
-from permissions.roles import Permission as PermissionEnum
-from permissions.roles import Role as RoleEnum
-
-Role = strawberry.enum(RoleEnum, name="Role")
-Permission = strawberry.enum(PermissionEnum, name="Permission")
-MemberKind = strawberry.enum(models.MemberKind, name="MemberKind")
-MemberStatus = strawberry.enum(models.MemberStatus, name="MemberStatus")
-InvitationStatus = strawberry.enum(models.InvitationStatus, name="InvitationStatus")
-JoinRequestStatus = strawberry.enum(models.JoinRequestStatus, name="JoinRequestStatus")
-AuditOutcome = strawberry.enum(models.AuditOutcome, name="AuditOutcome")
-AssignmentStatus = strawberry.enum(
-    models.AssignmentStatus, description="PLANNED -> IN_PROGRESS -> SUBMITTED -> REVIEWED."
+from models import (
+    ApiTokenScope,
+    AssignmentStatus,
+    AuditOutcome,
+    InvitationStatus,
+    JoinRequestStatus,
+    MemberKind,
+    MemberStatus,
+    RecordSection,
 )
-RecordSection = strawberry.enum(models.RecordSection)
-ApiTokenScope = strawberry.enum(models.ApiTokenScope)
+from permissions.roles import Permission, Role
+
+strawberry.enum(Role, name="Role")
+strawberry.enum(Permission, name="Permission")
+strawberry.enum(MemberKind, name="MemberKind")
+strawberry.enum(MemberStatus, name="MemberStatus")
+strawberry.enum(InvitationStatus, name="InvitationStatus")
+strawberry.enum(JoinRequestStatus, name="JoinRequestStatus")
+strawberry.enum(AuditOutcome, name="AuditOutcome")
+strawberry.enum(AssignmentStatus, description="PLANNED -> IN_PROGRESS -> SUBMITTED -> REVIEWED.")
+strawberry.enum(RecordSection)
+strawberry.enum(ApiTokenScope)

@@ -10,13 +10,13 @@ import strawberry
 import models
 from domain import join_requests, member_lists
 from domain.member_lists import MemberFilter
+from models import InvitationStatus, JoinRequestStatus, MemberKind, MemberStatus
 from permissions.guards import HasPermission, IsStaff, found, guard
 from permissions.roles import Permission
 from permissions.scopes import parent_healthspace
 from schema.audit import AuditEvent, audit_log_page
 from schema.connections import my_clients_page
 from schema.deferred_pages import deferred_page
-from schema.enums import InvitationStatus, JoinRequestStatus, MemberKind, MemberStatus
 from schema.errors import UserError
 from schema.invitations import Invitation, invitations_page
 from schema.join_requests import JoinRequest

@@ -4,6 +4,7 @@ the invitation mutations."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -11,8 +12,10 @@ import strawberry
 import models
 from domain.invitation_status import effective_status, status_filter
 from domain.invitations import invitations_query
-from schema.enums import InvitationStatus, MemberKind, Permission, Role
+from models import InvitationStatus, MemberKind
+from permissions.roles import Permission, Role
 from schema.errors import UserError
+from schema.loaders import existing
 from schema.members import Member, visible_member, visible_members
 from schema.pagination import Page, paginate
 from schema.types import Info
@@ -26,15 +29,15 @@ if TYPE_CHECKING:
 
 async def invitations_page(
     info: Info,
-    healthspace_id: object,
+    healthspace_id: uuid.UUID,
     status: models.InvitationStatus | None,
     kind: models.MemberKind | None,
     first: int | None,
     after: str | None,
 ) -> Page[Invitation]:
     """A Healthspace's invitations the viewer may see, newest first (domain.invitations)."""
-    allowed = await info.context.viewer.permissions_in(healthspace_id)  # type: ignore[arg-type]
-    query = invitations_query(healthspace_id, allowed, status, kind)  # type: ignore[arg-type]
+    allowed = await info.context.viewer.permissions_in(healthspace_id)
+    query = invitations_query(healthspace_id, allowed, status, kind)
     return await paginate(query, first, after, Invitation.from_row)
 
 
@@ -96,18 +99,18 @@ class Invitation:
 
     @strawberry.field
     async def invited_by(self, info: Info) -> Member | None:
-        return await visible_member(info, self.row.invited_by_id)  # type: ignore[attr-defined]
+        return await visible_member(info, self.row.invited_by_id)
 
     @strawberry.field(description="The clinicians the client is connected to on acceptance.")
     async def connect_to(self, info: Info) -> list[Member]:
         from permissions.scopes import parse_id
 
         ids = [member_id for member_id in map(parse_id, self.row.connect_to) if member_id]
-        return await visible_members(info, list(ids))
+        return await visible_members(info, ids)
 
     @strawberry.field(description="The member the invitation became, once accepted.")
     async def accepted_member(self, info: Info) -> Member | None:
-        return await visible_member(info, self.row.accepted_member_id)  # type: ignore[attr-defined]
+        return await visible_member(info, self.row.accepted_member_id)
 
     @strawberry.field
     async def healthspace(
@@ -115,7 +118,7 @@ class Invitation:
     ) -> Annotated[Healthspace, strawberry.lazy("schema.healthspaces")]:
         from schema.healthspaces import Healthspace
 
-        row = await info.context.loaders.healthspace.load(self.row.healthspace_id)  # type: ignore[attr-defined]
+        row = existing(await info.context.loaders.healthspace.load(self.row.healthspace_id))
         return Healthspace.from_row(row)
 
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 import models
-from schema.enums import JoinRequestStatus
+from models import JoinRequestStatus
 from schema.errors import UserError
+from schema.loaders import existing
 from schema.people import PersonFields
 from schema.types import Info
 
@@ -46,7 +47,7 @@ class JoinRequest(PersonFields):
     ) -> Annotated[Healthspace, strawberry.lazy("schema.healthspaces")]:
         from schema.healthspaces import Healthspace
 
-        row = await info.context.loaders.healthspace.load(self.row.healthspace_id)  # type: ignore[attr-defined]
+        row = existing(await info.context.loaders.healthspace.load(self.row.healthspace_id))
         return Healthspace.from_row(row)
 
     @strawberry.field(
@@ -57,7 +58,7 @@ class JoinRequest(PersonFields):
     ) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
         from schema.members import visible_member
 
-        return await visible_member(info, self.row.decided_by_id)  # type: ignore[attr-defined]
+        return await visible_member(info, self.row.decided_by_id)
 
 
 @strawberry.type

@@ -120,8 +120,9 @@ class _Walker:
                 return min(max(0, int(value.value)), MAX_PAGE_SIZE)
             if isinstance(value, VariableNode):
                 given = self.variables.get(value.name.value)
-                valid = isinstance(given, int) and 0 <= given <= MAX_PAGE_SIZE
-                return given if valid else MAX_PAGE_SIZE  # type: ignore[return-value]
+                if isinstance(given, int) and 0 <= given <= MAX_PAGE_SIZE:
+                    return given
+                return MAX_PAGE_SIZE
         return DEFAULT_PAGE_SIZE
 
     def cost(

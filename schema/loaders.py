@@ -32,11 +32,19 @@ def _by_id(model: type[M], *related: str) -> Callable[[list[uuid.UUID]], Awaitab
     return load
 
 
+def existing(row: M | None) -> M:
+    """`row` as loaded by the id a foreign key holds: the database keeps every row a foreign
+    key names (on_delete RESTRICT), so a missing one is a bug. Raises LookupError then."""
+    if row is None:
+        raise LookupError("A row named by a foreign key is missing.")
+    return row
+
+
 async def _current_connections(member_ids: list[uuid.UUID]) -> list[list[models.Connection]]:
     grouped: dict[uuid.UUID, list[models.Connection]] = defaultdict(list)
     for row in await current_connections_of(member_ids):
-        grouped[row.client_id].append(row)  # type: ignore[attr-defined]
-        grouped[row.staff_id].append(row)  # type: ignore[attr-defined]
+        grouped[row.client_id].append(row)
+        grouped[row.staff_id].append(row)
     return [grouped.get(member_id, []) for member_id in member_ids]
 
 

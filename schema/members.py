@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 import models
+from models import MemberKind, MemberStatus
 from permissions.guards import found
 from permissions.objects import sees_member
 from permissions.record_guards import OpensClientRecord, record_guard, this_member
+from permissions.roles import Permission, Role
 from permissions.viewer import member_permissions
-from schema.enums import MemberKind, MemberStatus, Permission, Role
 from schema.errors import UserError
+from schema.loaders import existing
 from schema.people import PersonFields
 from schema.types import Info
 
@@ -61,7 +65,7 @@ class Member(PersonFields):
     ) -> Annotated[Healthspace, strawberry.lazy("schema.healthspaces")]:
         from schema.healthspaces import Healthspace
 
-        row = await info.context.loaders.healthspace.load(self.row.healthspace_id)  # type: ignore[attr-defined]
+        row = existing(await info.context.loaders.healthspace.load(self.row.healthspace_id))
         return Healthspace.from_row(row)
 
     @strawberry.field(description="This member's current connections, as client or as staff.")
@@ -78,8 +82,8 @@ class Member(PersonFields):
         if not await self._seen_in_full(info):
             # A client looking at their clinician sees only the connection with themselves,
             # never the clinician's other clients.
-            mine = await info.context.viewer.member_of(self.row.healthspace_id)  # type: ignore[attr-defined]
-            rows = [row for row in rows if mine is not None and row.client_id == mine.id]  # type: ignore[attr-defined]
+            mine = await info.context.viewer.member_of(self.row.healthspace_id)
+            rows = [row for row in rows if mine is not None and row.client_id == mine.id]
         return [Connection.from_row(row) for row in rows]
 
     @strawberry.field
@@ -91,7 +95,7 @@ class Member(PersonFields):
 
     async def _seen_in_full(self, info: Info) -> bool:
         """Staff of this Healthspace and the member themselves see everything about a member."""
-        mine = await info.context.viewer.member_of(self.row.healthspace_id)  # type: ignore[attr-defined]
+        mine = await info.context.viewer.member_of(self.row.healthspace_id)
         return mine is not None and (mine.kind == models.MemberKind.STAFF or mine.id == self.row.id)
 
     @strawberry.field(
@@ -99,7 +103,7 @@ class Member(PersonFields):
         "viewer with this client, or a client viewer with this staff member."
     )
     async def connected_to_viewer(self, info: Info) -> bool:
-        mine = await info.context.viewer.member_of(self.row.healthspace_id)  # type: ignore[attr-defined]
+        mine = await info.context.viewer.member_of(self.row.healthspace_id)
         if mine is None or mine.kind == self.row.kind:
             return False
         client, staff = (
@@ -121,7 +125,7 @@ class Member(PersonFields):
         return Record.of(access) if access else None
 
 
-async def visible_member(info: Info, member_id: object) -> Member | None:
+async def visible_member(info: Info, member_id: uuid.UUID | None) -> Member | None:
     """The member with this id as a field nested anywhere may show it: exactly when
     `member(id:)` would (`permissions.objects.sees_member`), else None. Batched: the rows and the
     client-to-clinician connections are read through the request's loaders."""
@@ -130,7 +134,7 @@ async def visible_member(info: Info, member_id: object) -> Member | None:
     row = await info.context.loaders.member.load(member_id)
     if row is None:
         return None
-    mine = await info.context.viewer.member_of(row.healthspace_id)  # type: ignore[attr-defined]
+    mine = await info.context.viewer.member_of(row.healthspace_id)
     connected = (
         mine is not None
         and mine.kind == models.MemberKind.CLIENT
@@ -140,7 +144,7 @@ async def visible_member(info: Info, member_id: object) -> Member | None:
     return Member.from_row(row) if sees_member(mine, row, connected) else None
 
 
-async def visible_members(info: Info, member_ids: list[object]) -> list[Member]:
+async def visible_members(info: Info, member_ids: Sequence[uuid.UUID]) -> list[Member]:
     """`visible_member` for each id, in order, leaving out those the viewer may not see."""
     found = [await visible_member(info, member_id) for member_id in member_ids]
     return [member for member in found if member is not None]

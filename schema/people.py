@@ -4,11 +4,11 @@ row: a member, a join request."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import strawberry
 
 import models
+from schema.loaders import existing
 from schema.types import Info
 
 
@@ -18,9 +18,9 @@ class PersonFields:
     with the row when a list selected it, else through the per-request loader."""
 
     async def _account(self, info: Info) -> models.Account:
-        row: Any = self.row  # type: ignore[attr-defined]
-        fetched = row.__dict__.get("_account")
-        return fetched or await info.context.loaders.account.load(row.account_id)
+        row: models.Member | models.JoinRequest = self.row  # type: ignore[attr-defined]
+        fetched: models.Account | None = row.__dict__.get("_account")
+        return fetched or existing(await info.context.loaders.account.load(row.account_id))
 
     @strawberry.field
     async def first_name(self, info: Info) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import field as dataclass_field
 from typing import TypeVar
@@ -21,8 +22,8 @@ import models
 from domain import records as record_rules
 from domain.assignments import assignments, clients_with_submitted_assignments
 from domain.notifications import NotificationKind, settings_of
+from models import ApiTokenScope, AssignmentStatus
 from permissions.objects import RecordAccess
-from schema.enums import ApiTokenScope, AssignmentStatus
 from schema.errors import UserError
 from schema.members import Member
 from schema.pagination import Page, paginate
@@ -36,7 +37,7 @@ T = TypeVar("T")
 register_task_source("SUBMITTED_ASSIGNMENT", clients_with_submitted_assignments)
 
 
-async def _member(info: Info, member_id: object) -> Member | None:
+async def _member(info: Info, member_id: uuid.UUID | None) -> Member | None:
     if member_id is None:
         return None
     row = await info.context.loaders.member.load(member_id)
@@ -83,11 +84,11 @@ class Assignment:
 
     @strawberry.field
     async def planned_by(self, info: Info) -> Member | None:
-        return await _member(info, self.row.planned_by_id)  # type: ignore[attr-defined]
+        return await _member(info, self.row.planned_by_id)
 
     @strawberry.field
     async def reviewed_by(self, info: Info) -> Member | None:
-        return await _member(info, self.row.reviewed_by_id)  # type: ignore[attr-defined]
+        return await _member(info, self.row.reviewed_by_id)
 
 
 @strawberry.type(description="A staff-only note; append-only, never changed or deleted.")
@@ -103,7 +104,7 @@ class Note:
 
     @strawberry.field
     async def author(self, info: Info) -> Member | None:
-        return await _member(info, self.row.author_id)  # type: ignore[attr-defined]
+        return await _member(info, self.row.author_id)
 
 
 @strawberry.type(description="One video call (when, with whom, how long); never its content.")
@@ -128,7 +129,7 @@ class VideoCall:
 
     @strawberry.field(description="The staff member in the call.")
     async def staff(self, info: Info) -> Member | None:
-        return await _member(info, self.row.staff_id)  # type: ignore[attr-defined]
+        return await _member(info, self.row.staff_id)
 
 
 @strawberry.type(
@@ -221,7 +222,7 @@ class AccessLogWritten(SchemaExtension):
     the end of each operation, wait for the request's pending section writes; if any failed,
     the whole request fails with no data (the error is masked and logged like any fault)."""
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         yield
         context = self.execution_context.context
         writes = getattr(context, "audit_writes", None)
@@ -233,8 +234,12 @@ class AccessLogWritten(SchemaExtension):
         result = self.execution_context.result
         if failures and result is not None:
             result.data = None
+            first = failures[0]
             result.errors = [
-                GraphQLError("The access log could not be written.", original_error=failures[0])
+                GraphQLError(
+                    "The access log could not be written.",
+                    original_error=first if isinstance(first, Exception) else None,
+                )
             ]
 
 

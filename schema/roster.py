@@ -16,6 +16,7 @@ from domain.invitations import invitations_by_id
 from domain.roster import RosterEntry, RosterOutcome, RosterRun
 from schema.errors import UserError
 from schema.healthspaces import Healthspace
+from schema.loaders import existing
 from schema.members import Member, visible_member, visible_members
 from schema.types import Info
 
@@ -190,16 +191,16 @@ class RosterBatch:
 
     @strawberry.field
     async def created_by(self, info: Info) -> Member | None:
-        return await visible_member(info, self.row.created_by_id)  # type: ignore[attr-defined]
+        return await visible_member(info, self.row.created_by_id)
 
     @strawberry.field(description="The clinicians each invited client is connected to.")
     async def connect_to(self, info: Info) -> list[Member]:
-        ids: list[object] = [uuid.UUID(member_id) for member_id in self.row.connect_to]
+        ids = [uuid.UUID(member_id) for member_id in self.row.connect_to]
         return await visible_members(info, ids)
 
     @strawberry.field
     async def healthspace(self, info: Info) -> Healthspace:
-        row = await info.context.loaders.healthspace.load(self.row.healthspace_id)  # type: ignore[attr-defined]
+        row = existing(await info.context.loaders.healthspace.load(self.row.healthspace_id))
         return Healthspace.from_row(row)
 
 

@@ -278,7 +278,7 @@ async def test_removing_a_connection_keeps_it_as_history(
     assert connection["endedAt"] is not None
     row = await models.Connection.get(id=created["id"])
     assert row.ended_at is not None and row.current_key is None
-    assert str(row.ended_by_id) == administrator.id  # type: ignore[attr-defined]
+    assert str(row.ended_by_id) == administrator.id
     assert (await administrator.data(MEMBER_CONNECTIONS, id=client.id))["member"] == {
         "connections": []
     }

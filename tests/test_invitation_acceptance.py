@@ -86,7 +86,7 @@ async def test_invite_mail_link_accept_makes_a_member_with_a_connection(
     ]
     row = await models.Invitation.get(id=invitation["id"])
     assert row.status == models.InvitationStatus.ACCEPTED
-    assert str(row.accepted_member_id) == member["id"]  # type: ignore[attr-defined]
+    assert str(row.accepted_member_id) == member["id"]
     assert (row.pending_key, row.next_reminder_at) == (None, None)
     assert await models.Connection.filter(
         client_id=member["id"], staff_id=clinician.id, current_key__not_isnull=True

@@ -225,7 +225,7 @@ def test_a_nul_never_reaches_a_header() -> None:
     sender = Sender.parse("Carespace <no-reply@carespace.test>")
 
     # when it is rendered
-    data = render(message, sender, datetime.now(UTC))  # type: ignore[arg-type]
+    data = render(message, sender, datetime.now(UTC))
 
     # then the NUL is gone from the header, and a NUL in the address is refused
     assert b"Subject: Hi there\r\n" in data and b"\x00" not in data
@@ -234,7 +234,7 @@ def test_a_nul_never_reaches_a_header() -> None:
             SimpleNamespace(**vars(message) | {"to_address": "x@example.org\x00"}),
             sender,
             datetime.now(UTC),
-        )  # type: ignore[arg-type]
+        )
 
 
 @pytest.mark.usefixtures("db")

@@ -369,7 +369,7 @@ async def test_a_clinician_whose_role_is_removed_loses_their_clients(
     assert membership["connections"] == []
     # ... and the connection stays as history, ended by the administrator.
     row = await models.Connection.get(client_id=client.id, staff_id=clinician.id)
-    assert (row.current_key, str(row.ended_by_id)) == (None, administrator.id)  # type: ignore[attr-defined]
+    assert (row.current_key, str(row.ended_by_id)) == (None, administrator.id)
     # The client is told, as for any connection that ends.
     mail = await models.OutboxMessage.filter(template="connection_ended").values_list(
         "to_address", flat=True
@@ -732,7 +732,7 @@ async def test_a_signed_in_stranger_cannot_accept_someone_elses_invitation(
     assert result["acceptInvitation"] == {"member": None, "errors": [{"code": "EMAIL_MISMATCH"}]}
     assert not await models.Member.filter(
         account_id=outsider.account.id, healthspace_id=healthspace.id
-    ).exists()  # type: ignore[union-attr]
+    ).exists()
 
 
 # --- what a clinician with INVITE_CLIENTS may not see -----------------------------------------

@@ -152,11 +152,11 @@ async def test_every_outcome_in_roster_order(
     invitation = await models.Invitation.get(email="ann@example.org")
     assert (invitation.first_name, invitation.last_name) == ("Ann", "Smith")
     assert invitation.connect_to == [clinician.id]
-    assert invitation.invited_by_id == administrator.member.id  # type: ignore[attr-defined,union-attr]
+    assert invitation.invited_by_id == administrator.member.id  # type: ignore[union-attr]
     assert (
         invitation.batch_id == payload["batch"]["id"]
         or str(invitation.batch_id) == payload["batch"]["id"]
-    )  # type: ignore[attr-defined]
+    )
 
 
 async def test_a_member_is_already_connected_to_the_inviting_clinician(
@@ -329,7 +329,7 @@ async def test_a_real_run_writes_invitations_mail_and_audit_together(
     invitations = await models.Invitation.all().order_by("email")
     mails = await models.OutboxMessage.all().order_by("to_address")
     assert [i.email for i in invitations] == ["a@example.org", "b@example.org"]
-    assert {str(i.batch_id) for i in invitations} == {payload["batch"]["id"]}  # type: ignore[attr-defined]
+    assert {str(i.batch_id) for i in invitations} == {payload["batch"]["id"]}
     assert [(m.template, m.to_address) for m in mails] == [
         ("invitation", "a@example.org"),
         ("invitation", "b@example.org"),

@@ -79,7 +79,7 @@ async def test_without_inviter_the_first_administrator_invites(
         ("a@example.org", ""),
         ("b@example.org", "Hello B"),
     ]
-    assert {str(i.invited_by_id) for i in invitations} == {administrator.id}  # type: ignore[attr-defined]
+    assert {str(i.invited_by_id) for i in invitations} == {administrator.id}
     assert "Invitation mails in the outbox: 2." in capsys.readouterr().out
 
 

@@ -106,8 +106,8 @@ async def test_every_invitation_of_a_run_is_whole(
         assert invitation.status == models.InvitationStatus.PENDING
         assert invitation.kind == models.MemberKind.CLIENT
         assert invitation.connect_to == [clinician.id]
-        assert str(invitation.invited_by_id) == administrator.id  # type: ignore[attr-defined]
-        assert str(invitation.batch_id) == payload["batch"]["id"]  # type: ignore[attr-defined]
+        assert str(invitation.invited_by_id) == administrator.id
+        assert str(invitation.batch_id) == payload["batch"]["id"]
         assert invitation.expires_at - invitation.created_at == timedelta(days=30)
         assert invitation.next_reminder_at is not None
         assert invitation.next_reminder_at - invitation.created_at == timedelta(days=3)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -33,8 +34,10 @@ def is_request_error(result: ExecutionResult) -> bool:
 class GraphQLResponseMedia:
     """Mixin for strawberry's ASGI `GraphQL` view (listed before it)."""
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
-        data = await super().process_result(request, result)  # type: ignore[misc]
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        data: GraphQLHTTPResponse = await super().process_result(request, result)  # type: ignore[misc]
         if accepts_graphql_response(request) and is_request_error(result):
             data.pop("data", None)
             request.state.graphql_request_error = True
