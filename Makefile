@@ -18,20 +18,20 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e ".[dev]"
 	touch $@
 
-# graphql-http, for the GraphQL-over-HTTP audit in tests/test_outside_suites.py.
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+# One `npm ci` when Node is there: GraphiQL's assets (served by Carespace) and graphql-http (the
+# GraphQL-over-HTTP audit in tests/test_outside_suites.py), from package.json + package-lock.json.
+# Without Node, one line: GraphiQL falls back to a CDN and those tests skip.
+NPM := $(shell command -v npm 2>/dev/null)
+ASSETS := $(if $(NPM),node_modules/.installed)
 
-setup: $(VENV)/.installed node_modules/.package-lock.json
-
-# GraphiQL's assets, from the npm registry (package.json + package-lock.json) into node_modules/.
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-assets:
-	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.installed; \
-	else echo "== Node/npm not found: GraphiQL loads its assets from a public CDN (the browser test is skipped)"; fi
+assets: $(ASSETS)
+	@$(if $(NPM),:,echo "== Node/npm not found: GraphiQL loads its assets from a public CDN (the browser test is skipped)")
+
+setup: $(VENV)/.installed assets
 
 # `serve --port` makes the links in mail point at that port unless CARESPACE_PUBLIC_URL is set.
 serve: setup assets

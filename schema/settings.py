@@ -113,7 +113,7 @@ def _database_url(url: str) -> str:
         return url
     if parts.scheme not in {"postgres", "postgresql", "asyncpg", "psycopg"}:
         raise ConfigurationError(
-            f"{name} must start with sqlite:// or postgres://, not {parts.scheme!r}://"
+            f"{name} must start with sqlite:// or postgres://, not {parts.scheme + '://'!r}"
         )
     try:
         parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
