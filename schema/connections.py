@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -36,30 +36,27 @@ class Connection:
             row=row,
         )
 
-    async def _member(self, info: Info, member_id: object) -> Member | None:
-        from schema.members import visible_member
+    def _member(self, info: Info, member_id: object) -> Any:
+        """The member, or an awaitable of it (`schema.members.visible_member_now`)."""
+        from schema.members import visible_member_now
 
-        return await visible_member(info, member_id)
-
-    @strawberry.field
-    async def client(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
-        return await self._member(info, self.row.client_id)  # type: ignore[attr-defined,return-value]
+        return visible_member_now(info, member_id)
 
     @strawberry.field
-    async def staff(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
-        return await self._member(info, self.row.staff_id)  # type: ignore[attr-defined,return-value]
+    def client(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
+        return self._member(info, self.row.client_id)  # type: ignore[attr-defined,no-any-return]
 
     @strawberry.field
-    async def created_by(
-        self, info: Info
-    ) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
-        return await self._member(info, self.row.created_by_id)  # type: ignore[attr-defined]
+    def staff(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
+        return self._member(info, self.row.staff_id)  # type: ignore[attr-defined,no-any-return]
 
     @strawberry.field
-    async def ended_by(
-        self, info: Info
-    ) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
-        return await self._member(info, self.row.ended_by_id)  # type: ignore[attr-defined]
+    def created_by(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
+        return self._member(info, self.row.created_by_id)  # type: ignore[attr-defined,no-any-return]
+
+    @strawberry.field
+    def ended_by(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
+        return self._member(info, self.row.ended_by_id)  # type: ignore[attr-defined,no-any-return]
 
     @strawberry.field
     async def healthspace(
@@ -89,6 +86,7 @@ class SetConnectionsPayload:
 
 
 async def my_clients_page(
+    info: Info,
     healthspace_id: uuid.UUID,
     staff: models.Member | None,
     search: str | None,
@@ -96,8 +94,9 @@ async def my_clients_page(
     first: int | None,
     after: str | None,
 ) -> Page[Member]:
-    """A page of `domain.member_lists.my_clients` for the staff member the guard found."""
-    from schema.members import Member
+    """A page of `domain.member_lists.my_clients` for the staff member the guard found;
+    `info` is the list field's."""
+    from schema.members import Member, prepare_member_nodes
 
     page_window(first, after)  # refuse a bad page request even when the answer is empty
     assert staff is not None  # the field's guard found the viewer's staff membership
@@ -106,4 +105,6 @@ async def my_clients_page(
     )
     if query is None:
         return empty_page()
-    return await paginate(query, first, after, Member.from_row)
+    return await paginate(
+        query, first, after, Member.from_row, lambda rows: prepare_member_nodes(info, rows)
+    )
