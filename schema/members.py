@@ -250,12 +250,12 @@ async def prepare_member_nodes(info: Info, rows: Sequence[models.Member]) -> Non
     answers synchronously instead of becoming asyncio tasks (issue 10). `info` is the list
     field's; rows are the page's members (accounts fetched with them)."""
     loaders = info.context.loaders
-    loaders.prime_members(rows)
     page_fields = [selection for field in info.selected_fields for selection in field.selections]
     nodes = _selections_of(page_fields, "nodes")
     connection_fields = _selections_of(nodes, "connections")
     if not rows or connection_fields is None:
         return
+    loaders.prime_members(rows)  # a connection's client (or staff) is often a node of the page
     for healthspace_id in {row.healthspace_id for row in rows}:  # type: ignore[attr-defined]
         await info.context.viewer.member_of(healthspace_id)
     connections = await loaders.current_connections.load_many([row.id for row in rows])
