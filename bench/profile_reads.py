@@ -3,7 +3,8 @@ on the benchmark's data set (SQLite in a temporary file), without HTTP.
 
     .venv/bin/python -m bench.profile_reads [--runs 200] [--top 25] [--scenario S1]
 
-Prints per query: milliseconds per execution, asyncio tasks created per execution, SQL
+Prints per query: milliseconds per execution (wall clock and CPU; on a busy machine the CPU
+figure is the one to compare), asyncio tasks created per execution, SQL
 statements per execution, and the functions with the most own time (tottime), so a change to
 schema/ or the domain reads can be judged by what it removes.
 """
@@ -87,20 +88,26 @@ async def profile(runs: int, top: int, only: str | None, freeze: bool) -> None:
             await once()
             loop.set_task_factory(default_factory)
             started = time.perf_counter()
+            cpu_started = time.process_time()
             for _ in range(runs):
                 await once()
             plain = (time.perf_counter() - started) / runs * 1000
+            cpu = (time.process_time() - cpu_started) / runs * 1000
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(runs):
                 await once()
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+            stats = pstats.Stats(profiler, stream=out)
+            calls = stats.total_calls / runs  # type: ignore[attr-defined]
+            stats.sort_stats("tottime").print_stats(top)
             print(
-                f"\n== {scenario.name} {scenario.title}: {plain:.2f} ms per execution "
+                f"\n== {scenario.name} {scenario.title}: {plain:.2f} ms per execution, {cpu:.2f} ms "
+                f"CPU (this process, SQLite's thread included) "
                 f"(session lookup included), {tasks[0]} asyncio tasks, "
-                f"{counter.count} SQL statements"
+                f"{counter.count} SQL statements, {calls:,.0f} Python function calls (the figure "
+                "load on the machine does not change)"
             )
             print("\n".join(out.getvalue().splitlines()[6 : 6 + top + 4]))
     finally:

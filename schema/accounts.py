@@ -50,7 +50,11 @@ class Account:
 
     @strawberry.field(description="My active memberships, one per Healthspace.")
     async def memberships(self, info: Info) -> list[Member]:
-        rows = await accounts.active_memberships(self.row.id)
+        viewer = info.context.viewer
+        if viewer.account is not None and viewer.account.id == self.row.id:
+            rows = await viewer.active_memberships()  # read once per request, Healthspaces too
+        else:
+            rows = await accounts.active_memberships(self.row.id)
         info.context.loaders.prime_members(rows)
         return [Member.from_row(row) for row in rows]
 

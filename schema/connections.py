@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
@@ -37,30 +37,28 @@ class Connection:
             row=row,
         )
 
-    async def _member(self, info: Info, member_id: uuid.UUID | None) -> Member | None:
-        from schema.members import visible_member
+    def _member(self, info: Info, member_id: uuid.UUID | None) -> Member:
+        """The member, or an awaitable of it that strawberry awaits
+        (`schema.members.visible_member_now`); typed as the member the field declares."""
+        from schema.members import visible_member_now
 
-        return await visible_member(info, member_id)
-
-    @strawberry.field
-    async def client(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
-        return await self._member(info, self.row.client_id)  # type: ignore[return-value]
+        return cast("Member", visible_member_now(info, member_id))
 
     @strawberry.field
-    async def staff(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
-        return await self._member(info, self.row.staff_id)  # type: ignore[return-value]
+    def client(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
+        return self._member(info, self.row.client_id)
 
     @strawberry.field
-    async def created_by(
-        self, info: Info
-    ) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
-        return await self._member(info, self.row.created_by_id)
+    def staff(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
+        return self._member(info, self.row.staff_id)
 
     @strawberry.field
-    async def ended_by(
-        self, info: Info
-    ) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
-        return await self._member(info, self.row.ended_by_id)
+    def created_by(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
+        return self._member(info, self.row.created_by_id)
+
+    @strawberry.field
+    def ended_by(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")] | None:
+        return self._member(info, self.row.ended_by_id)
 
     @strawberry.field
     async def healthspace(
@@ -90,6 +88,7 @@ class SetConnectionsPayload:
 
 
 async def my_clients_page(
+    info: Info,
     healthspace_id: uuid.UUID,
     staff: models.Member | None,
     search: str | None,
@@ -97,8 +96,9 @@ async def my_clients_page(
     first: int | None,
     after: str | None,
 ) -> Page[Member]:
-    """A page of `domain.member_lists.my_clients` for the staff member the guard found."""
-    from schema.members import Member
+    """A page of `domain.member_lists.my_clients` for the staff member the guard found;
+    `info` is the list field's."""
+    from schema.members import Member, prepare_member_nodes
 
     page_window(first, after)  # refuse a bad page request even when the answer is empty
     assert staff is not None  # the field's guard found the viewer's staff membership
@@ -107,4 +107,6 @@ async def my_clients_page(
     )
     if query is None:
         return empty_page()
-    return await paginate(query, first, after, Member.from_row)
+    return await paginate(
+        query, first, after, Member.from_row, lambda rows: prepare_member_nodes(info, rows)
+    )

@@ -35,9 +35,11 @@ def deferred_page(
     after: str | None,
     to_node: Callable[[Any], T],
     count: Callable[[], Awaitable[int]],
+    prepare: Callable[[Sequence[Any]], Awaitable[None]] | None = None,
 ) -> Page[T]:
     """A page of the ordered `query` whose rows and total (`count`, e.g. a loader) are read only
-    when selected. A bad `first` or `after` is refused at once (BAD_USER_INPUT)."""
+    when selected. A bad `first` or `after` is refused at once (BAD_USER_INPUT). `prepare`,
+    when given, sees the rows before they become nodes."""
     offset, limit = page_window(first, after)
 
     async def read_rows() -> Sequence[Any]:
@@ -47,7 +49,10 @@ def deferred_page(
     total: Deferred[int] = Deferred(count)
 
     async def nodes() -> list[T]:
-        return [to_node(row) for row in await rows]
+        found = await rows
+        if prepare is not None:
+            await prepare(found)
+        return [to_node(row) for row in found]
 
     async def page_info() -> PageInfo:
         found = await rows

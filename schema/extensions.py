@@ -3,9 +3,12 @@
 Parsing a GraphQL document costs a few tenths of a millisecond per request and front ends send
 the same few documents over and over: `ParserCache` keeps the parsed document for each distinct
 document text, bounded (least recently used out first), so a client sending endless distinct
-documents cannot grow the server's memory. Validation is not cached: the query cost rule
-(schema/limits.py) reads the request's variables (`first: $n`), so the same text can be
-allowed with one set of variables and refused with another.
+documents cannot grow the server's memory. `StaticValidationCache` remembers, per document text,
+that it passed graphql-core's standard rules (and the other rules that depend on the text
+only); the rules that read the request's variables (the query cost rule of schema/limits.py,
+marked `VARIES_WITH_VARIABLES`) run on every request, so the same text can still be allowed
+with `first: 5` and refused with `first: 100000`. A document that fails validation is never
+cached: it is validated again, whole, each time.
 
 `freeze_startup_heap` is about the same cost from the other side: a read builds thousands of
 short-lived objects (rows, nodes, tasks), which triggers garbage collections, and each full
@@ -16,10 +19,13 @@ structures). Measured with bench/profile_reads.py, that was about half of S1's a
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 
-from graphql import GraphQLError
+from graphql import GraphQLError, validate
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.schema.schema import validate_document
 
 # Distinct document texts kept; a front end uses a few dozen.
 DOCUMENTS_CACHED = 512
@@ -41,9 +47,73 @@ class ParsedDocuments(ParserCache):
         yield
 
 
+def varies_with_variables(rule: type[ASTValidationRule]) -> bool:
+    """Whether a validation rule's verdict depends on more than the document text (it is then
+    run on every request, never cached); rules mark it with `VARIES_WITH_VARIABLES = True`."""
+    return bool(getattr(rule, "VARIES_WITH_VARIABLES", False))
+
+
+class PassedDocuments:
+    """A bounded set (least recently used out first) of (schema, document text, static rules)
+    that passed validation. Shared by the requests of one schema."""
+
+    def __init__(self, maxsize: int = DOCUMENTS_CACHED) -> None:
+        self.maxsize = maxsize
+        self._passed: OrderedDict[Hashable, None] = OrderedDict()
+        self.hits = 0
+
+    def __contains__(self, key: Hashable) -> bool:
+        if key not in self._passed:
+            return False
+        self._passed.move_to_end(key)
+        self.hits += 1
+        return True
+
+    def add(self, key: Hashable) -> None:
+        self._passed[key] = None
+        if len(self._passed) > self.maxsize:
+            self._passed.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._passed)
+
+
+class StaticValidationCache(SchemaExtension):
+    """Validates with the rules that depend on the text only once per distinct text that
+    passes, and with the rules that read variables (`varies_with_variables`) on every request.
+    Validation errors are the same as without the cache."""
+
+    def __init__(self, passed: PassedDocuments) -> None:
+        self.passed = passed
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        rules = tuple(context.validation_rules)
+        if document is not None and context.query is not None and rules:
+            static = tuple(rule for rule in rules if not varies_with_variables(rule))
+            per_request = [rule for rule in rules if varies_with_variables(rule)]
+            schema = context.schema._schema
+            # The rule classes are part of the key: a schema with another set of static rules
+            # (introspection on or off) never reads another's verdict.
+            key = (id(schema), context.query, static)
+            errors = [] if key in self.passed else validate_document(schema, document, static)
+            if not errors:
+                self.passed.add(key)
+            if per_request:
+                errors = [*errors, *validate(schema, document, per_request)]
+            context.pre_execution_errors = errors
+        yield
+
+
 def read_path_extensions() -> list[Callable[[], SchemaExtension]]:
-    """Factories for the caching extensions, to append to the schema's extensions."""
-    return [lambda: ParsedDocuments(maxsize=DOCUMENTS_CACHED)]
+    """Factories for the caching extensions, to append to the schema's extensions. Each call
+    makes a fresh validation cache: build one list per schema."""
+    passed = PassedDocuments()
+    return [
+        lambda: ParsedDocuments(maxsize=DOCUMENTS_CACHED),
+        lambda: StaticValidationCache(passed),
+    ]
 
 
 def freeze_startup_heap() -> None:

@@ -20,7 +20,7 @@ from schema.deferred_pages import deferred_page
 from schema.errors import UserError
 from schema.invitations import Invitation, invitations_page
 from schema.join_requests import JoinRequest
-from schema.members import Member
+from schema.members import Member, prepare_member_nodes
 from schema.pagination import Page, paginate
 from schema.tasks import HealthspaceTasks
 from schema.types import Info
@@ -95,6 +95,7 @@ class Healthspace:
             after,
             Member.from_row,
             lambda: info.context.loaders.member_count.load((self.row.id, wanted)),
+            lambda rows: prepare_member_nodes(info, rows),
         )
 
     @strawberry.field(
@@ -134,7 +135,7 @@ class Healthspace:
         after: str | None = None,
     ) -> Page[Member]:
         return await my_clients_page(
-            self.row.id, found(info).member, search, bool(with_tasks), first, after
+            info, self.row.id, found(info).member, search, bool(with_tasks), first, after
         )
 
     @strawberry.field(

@@ -181,6 +181,9 @@ def limits_rule(limits: QueryLimits, variables: Mapping[str, Any]) -> type[Valid
     the limit (`depth`/`aliases`/`cost` and `limit`)."""
 
     class QueryLimitsRule(ValidationRule):
+        # Reads the variables: run on every request, never cached (schema/extensions.py).
+        VARIES_WITH_VARIABLES = True
+
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             walker = _Walker(self.context, limits, variables)
             root = self.context.schema.get_root_type(node.operation)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from enum import Enum
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -16,6 +17,29 @@ from domain.connections import connected_keys, current_connections_of
 from domain.member_lists import MemberFilter, count_members
 
 M = TypeVar("M", bound=Model)
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class NotReady(Enum):
+    """A loader has no finished value for a key yet (see `ready`)."""
+
+    NOT_READY = "NOT_READY"
+
+
+NOT_READY = NotReady.NOT_READY
+
+
+def ready(loader: DataLoader[K, V], key: K) -> V | NotReady:
+    """The value `loader` already holds for `key` in this request (primed, or loaded by an
+    earlier batch), without waiting; `NOT_READY` when it must still be awaited. Fields of every
+    node of a list use it to answer synchronously, so that the nodes do not each become an
+    asyncio task; a failed load is NOT_READY (awaiting it raises where it belongs)."""
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return NOT_READY
+    return future.result()
+
 
 # (Healthspace id, what the members list asks for): one `totalCount` of `Healthspace.members`.
 MemberCountKey = tuple[uuid.UUID, MemberFilter]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.types.nodes import FragmentSpread, InlineFragment
 
 import models
 from models import MemberKind, MemberStatus
@@ -15,9 +17,9 @@ from permissions.guards import found
 from permissions.objects import sees_member
 from permissions.record_guards import OpensClientRecord, record_guard, this_member
 from permissions.roles import Permission, Role
-from permissions.viewer import member_permissions
+from permissions.viewer import UNKNOWN, Unknown, member_permissions
 from schema.errors import UserError
-from schema.loaders import existing
+from schema.loaders import NOT_READY, NotReady, existing, ready
 from schema.people import PersonFields
 from schema.types import Info
 
@@ -60,56 +62,109 @@ class Member(PersonFields):
         return [Permission(name) for name in self.row.granted_permissions]
 
     @strawberry.field
-    async def healthspace(
+    def healthspace(
         self, info: Info
     ) -> Annotated[Healthspace, strawberry.lazy("schema.healthspaces")]:
         from schema.healthspaces import Healthspace
 
-        row = existing(await info.context.loaders.healthspace.load(self.row.healthspace_id))
-        return Healthspace.from_row(row)
+        row = self.row.__dict__.get("_healthspace")  # fetched with the viewer's memberships
+        if row is None:
+            row = ready(info.context.loaders.healthspace, self.row.healthspace_id)
+        if row is NOT_READY:
+            return self._healthspace_later(info)  # type: ignore[return-value]
+        return Healthspace.from_row(existing(row))
+
+    async def _healthspace_later(self, info: Info) -> Healthspace:
+        from schema.healthspaces import Healthspace
+
+        row = await info.context.loaders.healthspace.load(self.row.healthspace_id)
+        return Healthspace.from_row(existing(row))
 
     @strawberry.field(description="This member's current connections, as client or as staff.")
-    async def connections(
+    def connections(
         self, info: Info
     ) -> list[Annotated[Connection, strawberry.lazy("schema.connections")]]:
+        rows = ready(info.context.loaders.current_connections, self.row.id)
+        seen = self._seen_now(info)
+        if rows is NOT_READY or seen is UNKNOWN:
+            return self._connections_later(info)  # type: ignore[return-value]
+        return self._own_connections(rows, seen)
+
+    async def _connections_later(self, info: Info) -> list[Connection]:
+        rows = await info.context.loaders.current_connections.load(self.row.id)
+        mine = await info.context.viewer.member_of(self.row.healthspace_id)
+        return self._own_connections(rows, _Seen(mine, self._in_full(mine)))
+
+    def _own_connections(self, rows: list[models.Connection], seen: _Seen) -> list[Connection]:
         from schema.connections import Connection
 
-        rows = await info.context.loaders.current_connections.load(self.row.id)
         # Only the side this member is on now: a connection left from when they were of the
         # other kind (a former clinician who came back as a client) is not theirs to show.
         own_side = "client_id" if self.row.kind == models.MemberKind.CLIENT else "staff_id"
         rows = [row for row in rows if getattr(row, own_side) == self.row.id]
-        if not await self._seen_in_full(info):
+        if not seen.in_full:
             # A client looking at their clinician sees only the connection with themselves,
             # never the clinician's other clients.
-            mine = await info.context.viewer.member_of(self.row.healthspace_id)
+            mine = seen.mine
             rows = [row for row in rows if mine is not None and row.client_id == mine.id]
         return [Connection.from_row(row) for row in rows]
 
     @strawberry.field
-    async def date_of_birth(self, info: Info) -> dt.date | None:
+    def date_of_birth(self, info: Info) -> dt.date | None:
         """Shown to the member themselves and to staff; a client does not see a clinician's."""
-        if not await self._seen_in_full(info):
+        seen = self._seen_now(info)
+        if seen is UNKNOWN:
+            return self._date_of_birth_later(info)  # type: ignore[return-value]
+        return self._person(info, "date_of_birth") if seen.in_full else None
+
+    async def _date_of_birth_later(self, info: Info) -> dt.date | None:
+        mine = await info.context.viewer.member_of(self.row.healthspace_id)
+        if not self._in_full(mine):
             return None
         return (await self._account(info)).date_of_birth
 
-    async def _seen_in_full(self, info: Info) -> bool:
+    def _in_full(self, mine: models.Member | None) -> bool:
         """Staff of this Healthspace and the member themselves see everything about a member."""
-        mine = await info.context.viewer.member_of(self.row.healthspace_id)
         return mine is not None and (mine.kind == models.MemberKind.STAFF or mine.id == self.row.id)
+
+    def _seen_now(self, info: Info) -> _Seen | Unknown:
+        """The viewer's membership here and `_in_full`, from the memberships this request has
+        read already (the list's guard read them); UNKNOWN when not read yet."""
+        mine = info.context.viewer.member_of_now(self.row.healthspace_id)
+        if mine is UNKNOWN:
+            return UNKNOWN
+        return _Seen(mine, self._in_full(mine))
 
     @strawberry.field(
         description="Whether the viewer has a current connection with this member: a staff "
         "viewer with this client, or a client viewer with this staff member."
     )
-    async def connected_to_viewer(self, info: Info) -> bool:
-        mine = await info.context.viewer.member_of(self.row.healthspace_id)
-        if mine is None or mine.kind == self.row.kind:
+    def connected_to_viewer(self, info: Info) -> bool:
+        mine = info.context.viewer.member_of_now(self.row.healthspace_id)
+        if mine is UNKNOWN:
+            return self._connected_to_viewer_later(info)  # type: ignore[return-value]
+        key = self._pair_with(mine)
+        if key is None:
             return False
+        connected = ready(info.context.loaders.connected_pair, key)
+        if connected is NOT_READY:
+            return info.context.loaders.connected_pair.load(key)  # type: ignore[return-value]
+        return connected
+
+    async def _connected_to_viewer_later(self, info: Info) -> bool:
+        mine = await info.context.viewer.member_of(self.row.healthspace_id)
+        key = self._pair_with(mine)
+        return key is not None and await info.context.loaders.connected_pair.load(key)
+
+    def _pair_with(self, mine: models.Member | None) -> str | None:
+        """The `connected_pair` key of this member and the viewer's membership, or None when
+        they cannot be connected (no membership, or of the same kind)."""
+        if mine is None or mine.kind == self.row.kind:
+            return None
         client, staff = (
             (self.row, mine) if self.row.kind == models.MemberKind.CLIENT else (mine, self.row)
         )
-        return await info.context.loaders.connected_pair.load(f"{client.id}:{staff.id}")
+        return models.connection_key(client.id, staff.id)
 
     @strawberry.field(
         description="This client's record, when the viewer may open it (see Query.record); "
@@ -123,6 +178,15 @@ class Member(PersonFields):
 
         access = found(info).target
         return Record.of(access) if access else None
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """The viewer's active membership of a member's Healthspace and whether it sees the member
+    in full (`Member._in_full`)."""
+
+    mine: models.Member | None
+    in_full: bool
 
 
 async def visible_member(info: Info, member_id: uuid.UUID | None) -> Member | None:
@@ -139,7 +203,7 @@ async def visible_member(info: Info, member_id: uuid.UUID | None) -> Member | No
         mine is not None
         and mine.kind == models.MemberKind.CLIENT
         and row.kind == models.MemberKind.STAFF
-        and await info.context.loaders.connected_pair.load(f"{mine.id}:{row.id}")
+        and await info.context.loaders.connected_pair.load(models.connection_key(mine.id, row.id))
     )
     return Member.from_row(row) if sees_member(mine, row, connected) else None
 
@@ -148,6 +212,93 @@ async def visible_members(info: Info, member_ids: Sequence[uuid.UUID]) -> list[M
     """`visible_member` for each id, in order, leaving out those the viewer may not see."""
     found = [await visible_member(info, member_id) for member_id in member_ids]
     return [member for member in found if member is not None]
+
+
+def visible_member_now(
+    info: Info, member_id: uuid.UUID | None
+) -> Member | Awaitable[Member | None] | None:
+    """`visible_member`, answered at once when the request's loaders already hold the row, the
+    viewer's memberships and (for a client viewer) the connection; else its awaitable. The same
+    rule (`sees_member`) either way."""
+    if member_id is None:
+        return None
+    loaders = info.context.loaders
+    row = ready(loaders.member, member_id)
+    mine = (
+        UNKNOWN
+        if row is NOT_READY or row is None
+        else (info.context.viewer.member_of_now(row.healthspace_id))
+    )
+    if row is NOT_READY or mine is UNKNOWN:
+        return visible_member(info, member_id)
+    if row is None:
+        return None
+    connected = False
+    if (
+        mine is not None
+        and mine.kind == models.MemberKind.CLIENT
+        and row.kind == models.MemberKind.STAFF
+    ):
+        pair = ready(loaders.connected_pair, models.connection_key(mine.id, row.id))
+        if isinstance(pair, NotReady):
+            return visible_member(info, member_id)
+        connected = pair
+    return Member.from_row(row) if sees_member(mine, row, connected) else None
+
+
+async def prepare_member_nodes(info: Info, rows: Sequence[models.Member]) -> None:
+    """Read at once, for a whole page of members, what the selected fields of its nodes will
+    ask the loaders for: their current connections and the members on those connections. The
+    same statements the loaders would make, made before the nodes resolve, so that each node
+    answers synchronously instead of becoming asyncio tasks (issue 10). `info` is the list
+    field's; rows are the page's members (accounts fetched with them)."""
+    loaders = info.context.loaders
+    page_fields = [selection for field in info.selected_fields for selection in field.selections]
+    nodes = _selections_of(page_fields, "nodes")
+    connection_fields = _selections_of(nodes, "connections")
+    if not rows or connection_fields is None:
+        return
+    loaders.prime_members(rows)  # a connection's client (or staff) is often a node of the page
+    for healthspace_id in {row.healthspace_id for row in rows}:
+        await info.context.viewer.member_of(healthspace_id)
+    connections = await loaders.current_connections.load_many([row.id for row in rows])
+    wanted = [
+        column
+        for field, column in (
+            ("client", "client_id"),
+            ("staff", "staff_id"),
+            ("createdBy", "created_by_id"),
+            ("endedBy", "ended_by_id"),
+        )
+        if _selections_of(connection_fields, field) is not None
+    ]
+    member_ids = {
+        getattr(connection, column)
+        for of_member in connections
+        for connection in of_member
+        for column in wanted
+    }
+    member_ids.discard(None)
+    if member_ids:
+        await loaders.member.load_many(list(member_ids))
+
+
+def _selections_of(selections: Sequence[Any] | None, name: str) -> list[Any] | None:
+    """The sub-selections of field `name` among `selections` (fragments looked into), merged;
+    None when the field is not selected."""
+    if selections is None:
+        return None
+    found: list[Any] | None = None
+    for selection in selections:
+        if isinstance(selection, (FragmentSpread, InlineFragment)):
+            inner = _selections_of(selection.selections, name)
+        elif selection.name == name:
+            inner = list(selection.selections)
+        else:
+            continue
+        if inner is not None:
+            found = (found or []) + inner
+    return found
 
 
 @strawberry.type

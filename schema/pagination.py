@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -84,11 +84,15 @@ async def paginate(
     first: int | None,
     after: str | None,
     to_node: Callable[[Any], T],
+    prepare: Callable[[Sequence[Any]], Awaitable[None]] | None = None,
 ) -> Page[T]:
-    """One page of `queryset` (already ordered), each row converted by `to_node`."""
+    """One page of `queryset` (already ordered), each row converted by `to_node`; `prepare`,
+    when given, sees the page's rows first (e.g. `schema.members.prepare_member_nodes`)."""
     offset, limit = page_window(first, after)
     total = await queryset.count()
     rows = await queryset.offset(offset).limit(limit) if limit else []
+    if prepare is not None:
+        await prepare(rows)
     return make_page([to_node(row) for row in rows], offset, total)
 
 

@@ -4,6 +4,7 @@ row: a member, a join request."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
 
@@ -15,25 +16,45 @@ from schema.types import Info
 @strawberry.type
 class PersonFields:
     """Mixed into types whose `row` has an `account` foreign key. Reads the account fetched
-    with the row when a list selected it, else through the per-request loader."""
+    with the row when a list selected it, else through the per-request loader.
+
+    The fields are synchronous: with the account fetched with the row (every list does) they
+    answer at once, so a page of 50 members makes no asyncio task per field; otherwise they
+    return an awaitable of the loader, which GraphQL awaits."""
+
+    def _fetched_account(self) -> models.Account | None:
+        row: Any = self.row  # type: ignore[attr-defined]
+        fetched: models.Account | None = row.__dict__.get("_account")
+        return fetched
 
     async def _account(self, info: Info) -> models.Account:
-        row: models.Member | models.JoinRequest = self.row  # type: ignore[attr-defined]
-        fetched: models.Account | None = row.__dict__.get("_account")
-        return fetched or existing(await info.context.loaders.account.load(row.account_id))
+        row: Any = self.row  # type: ignore[attr-defined]
+        return self._fetched_account() or existing(
+            await info.context.loaders.account.load(row.account_id)
+        )
+
+    async def _account_value(self, info: Info, name: str) -> Any:
+        return getattr(await self._account(info), name)
+
+    def _person(self, info: Info, name: str) -> Any:
+        """The account's attribute `name`, or an awaitable of it when the account is not here."""
+        account = self._fetched_account()
+        if account is not None:
+            return getattr(account, name)
+        return self._account_value(info, name)
 
     @strawberry.field
-    async def first_name(self, info: Info) -> str:
-        return (await self._account(info)).first_name
+    def first_name(self, info: Info) -> str:
+        return self._person(info, "first_name")  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def last_name(self, info: Info) -> str:
-        return (await self._account(info)).last_name
+    def last_name(self, info: Info) -> str:
+        return self._person(info, "last_name")  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def email(self, info: Info) -> str:
-        return (await self._account(info)).email
+    def email(self, info: Info) -> str:
+        return self._person(info, "email")  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def date_of_birth(self, info: Info) -> dt.date | None:
-        return (await self._account(info)).date_of_birth
+    def date_of_birth(self, info: Info) -> dt.date | None:
+        return self._person(info, "date_of_birth")  # type: ignore[no-any-return]

@@ -7,7 +7,6 @@ staff member as soon as anyone handles it (connects the client, decides the requ
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -15,21 +14,18 @@ import strawberry
 from strawberry.permission import BasePermission
 from tortoise.queryset import QuerySet
 
-import models
 from domain import join_requests, member_lists
+from domain.tasks import count_open_invitations, open_invitations
 from permissions.guards import HasPermission, IsStaff, found, guard
-from permissions.roles import Permission, invitation_kinds
+from permissions.roles import Permission
 from permissions.scopes import Scope, Scoped, parse_id
 from permissions.viewer import member_permissions
 from schema.connections import my_clients_page
-from schema.invitations import Invitation, status_filter
+from schema.invitations import Invitation
 from schema.join_requests import JoinRequest
-from schema.members import Member
+from schema.members import Member, prepare_member_nodes
 from schema.pagination import Page, paginate
 from schema.types import Info
-
-# "Invitations expiring soon" on the tasks screen.
-EXPIRING_WITHIN = timedelta(days=3)
 
 
 def _tasks_healthspace() -> Scope:
@@ -48,21 +44,6 @@ def _needs(*permissions: Permission) -> BasePermission:
 
 CONNECTING = (Permission.MANAGE_CONNECTIONS, Permission.MANAGE_OWN_CONNECTIONS)
 INVITING = (Permission.INVITE_CLIENTS, Permission.INVITE_STAFF)
-
-
-def open_invitations(
-    healthspace_id: uuid.UUID, allowed: frozenset[Permission], *, expiring: bool = False
-) -> QuerySet[models.Invitation]:
-    """Pending, unexpired invitations of the kinds the viewer may handle, soonest expiry first."""
-    now = datetime.now(UTC)
-    query = models.Invitation.filter(
-        status_filter(models.InvitationStatus.PENDING, now),
-        healthspace_id=healthspace_id,
-        kind__in=invitation_kinds(allowed),
-    )
-    if expiring:
-        query = query.filter(expires_at__lte=now + EXPIRING_WITHIN)
-    return query.order_by("expires_at", "id")
 
 
 @strawberry.type(description="How many of each task there are; null for a list you may not see.")
@@ -92,6 +73,10 @@ class HealthspaceTasks:
         async def count_if(permissions: tuple[Permission, ...], query: QuerySet[Any]) -> int | None:
             return await query.count() if allowed & set(permissions) else None
 
+        opened: int | None = None
+        expiring: int | None = None
+        if allowed & set(INVITING):
+            opened, expiring = await count_open_invitations(self.healthspace_id, allowed)
         return TaskCounts(
             clients_without_connection=await count_if(
                 CONNECTING, member_lists.unconnected_clients(self.healthspace_id)
@@ -99,12 +84,8 @@ class HealthspaceTasks:
             pending_join_requests=await count_if(
                 (Permission.REVIEW_JOIN_REQUESTS,), join_requests.pending(self.healthspace_id)
             ),
-            open_invitations=await count_if(
-                INVITING, open_invitations(self.healthspace_id, allowed)
-            ),
-            expiring_invitations=await count_if(
-                INVITING, open_invitations(self.healthspace_id, allowed, expiring=True)
-            ),
+            open_invitations=opened,
+            expiring_invitations=expiring,
             my_clients_with_tasks=await member_lists.count_my_clients_with_tasks(
                 self.healthspace_id, mine
             ),
@@ -118,7 +99,9 @@ class HealthspaceTasks:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[Member]:
         query = member_lists.unconnected_clients(self.healthspace_id)
-        return await paginate(query, first, after, Member.from_row)
+        return await paginate(
+            query, first, after, Member.from_row, lambda rows: prepare_member_nodes(info, rows)
+        )
 
     @strawberry.field(
         description="Join requests waiting for a decision, oldest first.",
@@ -160,7 +143,7 @@ class HealthspaceTasks:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[Member]:
         return await my_clients_page(
-            self.healthspace_id, found(info).member, None, True, first, after
+            info, self.healthspace_id, found(info).member, None, True, first, after
         )
 
 

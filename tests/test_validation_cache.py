@@ -1,0 +1,72 @@
+"""The validation cache (schema/extensions.py): a document passes the standard rules once per
+text, but the query cost rule, which reads the variables, runs on every request; a cached
+verdict never lets a costly request through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import Person
+from graphql.validation import ValidationRule
+
+import models
+from schema.extensions import PassedDocuments, varies_with_variables
+from schema.limits import QueryLimits, limits_rule
+
+PAGES = """
+query Nested($id: ID!, $n: Int) {
+  healthspace(id: $id) {
+    members(first: $n) { nodes { healthspace {
+      members(first: $n) { nodes { healthspace {
+        members(first: $n) { nodes { id firstName } }
+      } } }
+    } } }
+  }
+}
+"""
+
+
+def _codes(result: dict[str, Any]) -> list[str]:
+    return [error.get("extensions", {}).get("code") for error in result.get("errors") or []]
+
+
+async def test_a_cached_document_is_still_refused_when_its_variables_cost_too_much(
+    administrator: Person, healthspace: models.Healthspace
+) -> None:
+    # given the same document sent several times with small pages (validated, then cached)
+    for _ in range(3):
+        small = await administrator(PAGES, id=str(healthspace.id), n=5)
+        assert not small.get("errors"), small
+
+    # when it comes again with a huge `first`
+    large = await administrator(PAGES, id=str(healthspace.id), n=100)
+
+    # then the cost rule ran and refused it, and small pages still pass afterwards
+    assert _codes(large) == ["QUERY_TOO_COSTLY"]
+    assert large.get("data") is None
+    again = await administrator(PAGES, id=str(healthspace.id), n=5)
+    assert not again.get("errors"), again
+
+
+async def test_an_invalid_document_is_refused_every_time(
+    administrator: Person, healthspace: models.Healthspace
+) -> None:
+    for _ in range(3):
+        result = await administrator("query { healthspace { nope } }")
+        assert result.get("data") is None
+        assert result["errors"], result
+
+
+def test_the_cost_rule_is_marked_to_run_on_every_request() -> None:
+    assert varies_with_variables(limits_rule(QueryLimits(), {}))
+    assert not varies_with_variables(ValidationRule)
+
+
+def test_passed_documents_are_bounded_and_counted() -> None:
+    passed = PassedDocuments(maxsize=2)
+    for text in ("a", "b", "c"):
+        passed.add(text)
+    assert len(passed) == 2
+    assert "a" not in passed  # least recently used went out first
+    assert "c" in passed and "b" in passed
+    assert passed.hits == 2
