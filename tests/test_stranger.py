@@ -1,0 +1,139 @@
+"""Found by trying the API as a stranger would (every role, every id, odd input): each test
+shows one hole as a client meets it, through the GraphQL API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from conftest import People, Person
+from records_api import ADD_NOTE, LOG_CALL, PLAN, PROGRESS, SUBMIT, connected, plan
+
+import models
+from domain.connections import disconnect
+from permissions.roles import Role
+
+CREATE_TOKEN = """
+mutation CreateToken($input: CreateApiTokenInput!) {
+  createApiToken(input: $input) { token errors { code } }
+}
+"""
+
+LOG_CALL_WITH_STAFF = """
+mutation LogCall($input: LogVideoCallInput!) {
+  logVideoCall(input: $input) {
+    videoCall { id staff { id email firstName lastName roles } }
+    errors { field code message }
+  }
+}
+"""
+
+RECORD_PEOPLE = """
+query RecordPeople($clientId: ID!) {
+  record(clientId: $clientId) {
+    assignments { nodes { title plannedBy { id email lastName } } }
+    videoCalls { nodes { staff { id email lastName } } }
+  }
+}
+"""
+
+
+def _an_hour_ago() -> str:
+    return (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+
+
+async def test_nested_people_of_a_record_follow_member_visibility(
+    people: People,
+    healthspace: models.Healthspace,
+    administrator: Person,
+    clinician: Person,
+    client: Person,
+) -> None:
+    # given: an assignment planned by a clinician whose connection has since ended, and a call
+    # an integration logged naming a staff member the client is not connected to
+    former = await people.staff(healthspace, Role.CLINICIAN, label="former")
+    colleague = await people.staff(healthspace, Role.LIBRARY_MANAGER, label="colleague")
+    await connected(client, clinician)
+    await connected(client, former)
+    await plan(former, client, "Breathing exercise")
+    await disconnect(None, client.member, former.member, ended_by=None)
+    created = await administrator.data(
+        CREATE_TOKEN,
+        input={"healthspaceId": str(healthspace.id), "name": "Video", "scope": "LOG_VIDEO_CALLS"},
+    )
+    integration = Person(people.http, None, None, created["createApiToken"]["token"], "api")
+
+    # when: the integration logs the call and reads the payload
+    logged = await integration.data(
+        LOG_CALL_WITH_STAFF,
+        input={
+            "clientId": client.id,
+            "startedAt": _an_hour_ago(),
+            "durationSeconds": 600,
+            "staffId": colleague.id,
+        },
+    )
+
+    # then: a token that is nobody sees no member: not the staff member's name or address
+    assert logged["logVideoCall"]["errors"] == []
+    assert logged["logVideoCall"]["videoCall"]["staff"] is None
+
+    # and the client sees neither the former clinician nor the unconnected colleague
+    record = (await client.data(RECORD_PEOPLE, clientId=client.id))["record"]
+    assert [node["plannedBy"] for node in record["assignments"]["nodes"]] == [None]
+    assert [node["staff"] for node in record["videoCalls"]["nodes"]] == [None]
+
+    # while connected staff still see who planned it and who was in the call
+    seen = (await clinician.data(RECORD_PEOPLE, clientId=client.id))["record"]
+    assert seen["assignments"]["nodes"][0]["plannedBy"]["id"] == former.id
+    assert seen["videoCalls"]["nodes"][0]["staff"]["email"] == colleague.email
+
+
+async def test_a_time_that_cannot_be_told_in_utc_is_invalid_not_an_unexpected_error(
+    clinician: Person, client: Person
+) -> None:
+    await connected(client, clinician)
+    year_one = "0001-01-01T00:30:00+01:00"  # 23:30 UTC on the day before year 1
+
+    call = await clinician(
+        LOG_CALL, input={"clientId": client.id, "startedAt": year_one, "durationSeconds": 60}
+    )
+    planned = await clinician(
+        PLAN, input={"clientId": client.id, "title": "Diary", "dueAt": year_one}
+    )
+
+    assert not call.get("errors"), call
+    assert [e["code"] for e in call["data"]["logVideoCall"]["errors"]] == ["INVALID"]
+    assert call["data"]["logVideoCall"]["errors"][0]["field"] == ["input", "startedAt"]
+    assert not planned.get("errors"), planned
+    assert [e["field"] for e in planned["data"]["planAssignment"]["errors"]] == [["input", "dueAt"]]
+    assert await models.VideoCall.all().count() == 0
+    assert await models.Assignment.all().count() == 0
+
+
+async def test_record_texts_refuse_control_characters(clinician: Person, client: Person) -> None:
+    # issue 7 item 10: one-line text (a title) refuses control and bidi characters; multi-line
+    # text (notes, instructions, answers) keeps line breaks but no other control character
+    await connected(client, clinician)
+    assignment_id = await plan(clinician, client, "Diary")
+
+    note = await clinician.data(ADD_NOTE, clientId=client.id, body="calm\x00\x1b[2J")
+    title = await clinician.data(PLAN, input={"clientId": client.id, "title": "Diary\u202etxt"})
+    instructions = await clinician.data(
+        PLAN, input={"clientId": client.id, "title": "Walk", "instructions": "go\x07"}
+    )
+    draft = await client.data(PROGRESS, id=assignment_id, progress=10, draftAnswer="a\x00")
+    answer = await client.data(SUBMIT, id=assignment_id, answer="b\x1b")
+    kept = await clinician.data(ADD_NOTE, clientId=client.id, body="line one\r\nline two")
+
+    assert note["addNote"]["errors"][0]["code"] == "INVALID_CHARACTERS"
+    assert note["addNote"]["errors"][0]["field"] == ["body"]
+    assert title["planAssignment"]["errors"][0]["code"] == "INVALID_CHARACTERS"
+    assert title["planAssignment"]["errors"][0]["field"] == ["input", "title"]
+    assert instructions["planAssignment"]["errors"][0]["code"] == "INVALID_CHARACTERS"
+    assert draft["updateAssignmentProgress"]["errors"][0]["code"] == "INVALID_CHARACTERS"
+    assert answer["submitAssignment"]["errors"][0]["code"] == "INVALID_CHARACTERS"
+    assert kept["addNote"]["note"]["body"] == "line one\nline two"
+    assert await models.Note.all().count() == 1
+    assert await models.Assignment.all().count() == 1
+    row = await models.Assignment.get(id=assignment_id)
+    assert (row.progress, row.draft_answer, row.answer) == (0, "", None)
