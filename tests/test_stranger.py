@@ -3,8 +3,11 @@ shows one hole as a client meets it, through the GraphQL API."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+import httpx
+import pytest
 from conftest import People, Person
 from records_api import ADD_NOTE, LOG_CALL, PLAN, PROGRESS, SUBMIT, connected, plan
 
@@ -137,3 +140,35 @@ async def test_record_texts_refuse_control_characters(clinician: Person, client:
     assert await models.Assignment.all().count() == 1
     row = await models.Assignment.get(id=assignment_id)
     assert (row.progress, row.draft_answer, row.answer) == (0, "", None)
+
+
+TASKS_CHANGED = """
+subscription TasksChanged($healthspaceId: ID!) {
+  tasksChanged(healthspaceId: $healthspaceId) { __typename }
+}
+"""
+
+
+async def test_a_subscription_over_http_is_a_request_error_not_an_unexpected_one(
+    http: httpx.AsyncClient,
+    healthspace: models.Healthspace,
+    administrator: Person,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body = {"query": TASKS_CHANGED, "variables": {"healthspaceId": str(healthspace.id)}}
+    headers = {"Authorization": f"Bearer {administrator.token}"}
+
+    with caplog.at_level(logging.ERROR):
+        posted = await http.post("/graphql", json=body, headers=headers)
+        spec = await http.post(
+            "/graphql",
+            json=body,
+            headers={**headers, "Accept": "application/graphql-response+json"},
+        )
+
+    assert posted.status_code == 200
+    assert posted.json()["data"] is None
+    assert [e["extensions"]["code"] for e in posted.json()["errors"]] == ["BAD_REQUEST"]
+    assert "websocket" in posted.json()["errors"][0]["message"]
+    assert spec.status_code == 400
+    assert not [r for r in caplog.records if "Unexpected" in r.getMessage()]
