@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 import models
-from domain.access_log import healthspace_audit_log
+from domain.access_log import healthspace_audit_log, names_actor
+from domain.people import display_name
 from permissions.errors import BadUserInput
 from permissions.guards import found
 from permissions.roles import Permission
 from permissions.scopes import parse_id
-from schema.enums import AuditOutcome
+from schema.enums import AuditOutcome, Role
 from schema.members import Member, visible_member
 from schema.pagination import Page, paginate
 from schema.types import Info
@@ -46,6 +47,33 @@ class AuditEvent:
     @strawberry.field
     async def actor(self, info: Info) -> Member | None:
         return await visible_member(info, self.row.actor_member_id)
+
+    @strawberry.field(
+        description="Who acted, by name: for the client whose record this line is about (their "
+        "access log) and for VIEW_AUDIT_LOG, also when `actor` can no longer be shown (the "
+        "connection ended, the staff member left); null for an integration or anyone else."
+    )
+    async def actor_name(self, info: Info) -> str | None:
+        actor = await self._named_actor(info)
+        return display_name(actor.account) if actor else None
+
+    @strawberry.field(description="The acting member's roles, shown with `actorName`.")
+    async def actor_roles(self, info: Info) -> list[Role] | None:
+        actor = await self._named_actor(info)
+        return [Role(role) for role in actor.roles] if actor else None
+
+    async def _named_actor(self, info: Info) -> models.Member | None:
+        if self.row.actor_member_id is None:
+            return None
+        loaders = info.context.loaders
+        client = (
+            await loaders.member.load(self.row.client_member_id)
+            if self.row.client_member_id
+            else None
+        )
+        if not await names_actor(info.context.viewer, self.row, client):
+            return None
+        return await loaders.member.load(self.row.actor_member_id)
 
     @strawberry.field(description="The client whose record this line is about.")
     async def client(self, info: Info) -> Member | None:

@@ -172,3 +172,46 @@ async def test_a_subscription_over_http_is_a_request_error_not_an_unexpected_one
     assert "websocket" in posted.json()["errors"][0]["message"]
     assert spec.status_code == 400
     assert not [r for r in caplog.records if "Unexpected" in r.getMessage()]
+
+
+ACCESS_LOG = """
+query AccessLog {
+  viewer { accessLog { nodes { action section actor { id } actorName actorRoles } } }
+}
+"""
+
+AUDIT_LOG_NAMES = """
+query AuditLogNames($healthspaceId: ID!) {
+  healthspace(id: $healthspaceId) { auditLog { nodes { action actorName actorRoles } } }
+}
+"""
+
+
+async def test_the_access_log_still_names_a_clinician_whose_connection_ended(
+    people: People,
+    healthspace: models.Healthspace,
+    administrator: Person,
+    clinician: Person,
+    client: Person,
+) -> None:
+    # given: a clinician reads the record, then the connection ends (they may even end it
+    # themselves with MANAGE_OWN_CONNECTIONS)
+    other = await people.client(healthspace, label="other client")
+    await connected(client, clinician)
+    await clinician.data(RECORD_PEOPLE, clientId=client.id)
+    await disconnect(None, client.member, clinician.member, ended_by=None)
+
+    # when: the client reads who looked at their record
+    nodes = (await client.data(ACCESS_LOG))["viewer"]["accessLog"]["nodes"]
+
+    # then: the member is no longer shown, but who it was and as what is
+    name = f"{clinician.account.first_name} {clinician.account.last_name}"  # type: ignore[union-attr]
+    assert {node["section"] for node in nodes} == {"ASSIGNMENTS", "VIDEO_CALLS"}
+    assert {(n["actor"], n["actorName"], tuple(n["actorRoles"])) for n in nodes} == {
+        (None, name, ("CLINICIAN",))
+    }
+    # another client's log has nothing of it, and staff without VIEW_AUDIT_LOG read no log
+    assert (await other.data(ACCESS_LOG))["viewer"]["accessLog"]["nodes"] == []
+    audit = await administrator.data(AUDIT_LOG_NAMES, healthspaceId=str(healthspace.id))
+    reads = [n for n in audit["healthspace"]["auditLog"]["nodes"] if n["action"] == "RECORD_READ"]
+    assert {n["actorName"] for n in reads} == {name}
