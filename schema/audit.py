@@ -10,7 +10,9 @@ import strawberry
 
 import models
 from domain.access_log import healthspace_audit_log, names_actor
+from domain.errors import DomainError
 from domain.people import display_name
+from domain.records import as_utc
 from permissions.errors import BadUserInput
 from permissions.guards import found
 from permissions.roles import Permission
@@ -107,6 +109,15 @@ def _optional_id(value: strawberry.ID | None, name: str) -> uuid.UUID | None:
     return parsed
 
 
+def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    """`value` in UTC (a time without a zone is UTC), so that `from` and `to` compare and
+    filter alike; BAD_USER_INPUT for a time with no UTC form."""
+    try:
+        return as_utc(value, [name])
+    except DomainError:
+        raise BadUserInput(f"`{name}` is not a possible time.") from None
+
+
 async def audit_log_page(
     info: Info,
     client_id: strawberry.ID | None,
@@ -119,6 +130,7 @@ async def audit_log_page(
     """Healthspace.auditLog: one page of the audit log (the guard checked VIEW_AUDIT_LOG and
     handed over the member). A malformed id or a period ending before it starts is
     BAD_USER_INPUT."""
+    since, until = _utc(since, "from"), _utc(until, "to")
     if since is not None and until is not None and until < since:
         raise BadUserInput("`to` lies before `from`.")
     actor = found(info).member

@@ -215,3 +215,35 @@ async def test_the_access_log_still_names_a_clinician_whose_connection_ended(
     audit = await administrator.data(AUDIT_LOG_NAMES, healthspaceId=str(healthspace.id))
     reads = [n for n in audit["healthspace"]["auditLog"]["nodes"] if n["action"] == "RECORD_READ"]
     assert {n["actorName"] for n in reads} == {name}
+
+
+AUDIT_LOG_PERIOD = """
+query AuditLogPeriod($healthspaceId: ID!, $from: DateTime, $to: DateTime) {
+  healthspace(id: $healthspaceId) { auditLog(from: $from, to: $to) { totalCount } }
+}
+"""
+
+
+async def test_an_audit_log_period_may_mix_times_with_and_without_a_zone(
+    healthspace: models.Healthspace, administrator: Person
+) -> None:
+    hid = str(healthspace.id)
+    # a time without a zone is UTC, as everywhere else; it is compared with one that has a zone
+    mixed = await administrator(
+        AUDIT_LOG_PERIOD, healthspaceId=hid, **{"from": "2020-01-01T00:00:00", "to": _now()}
+    )
+    reversed_ = await administrator(
+        AUDIT_LOG_PERIOD, healthspaceId=hid, **{"from": _now(), "to": "2020-01-01T00:00:00"}
+    )
+    year_one = await administrator(
+        AUDIT_LOG_PERIOD, healthspaceId=hid, **{"from": "0001-01-01T00:30:00+01:00"}
+    )
+
+    assert not mixed.get("errors"), mixed
+    assert mixed["data"]["healthspace"]["auditLog"]["totalCount"] >= 0
+    assert [e["extensions"]["code"] for e in reversed_["errors"]] == ["BAD_USER_INPUT"]
+    assert [e["extensions"]["code"] for e in year_one["errors"]] == ["BAD_USER_INPUT"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
