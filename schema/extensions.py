@@ -15,18 +15,35 @@ structures). Measured with bench/profile_reads.py, that was about half of S1's a
 
 from __future__ import annotations
 
+import contextlib
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension
 
 # Distinct document texts kept; a front end uses a few dozen.
 DOCUMENTS_CACHED = 512
 
 
+class DocumentCache(ParserCache):
+    """`ParserCache` for documents that parse. A document that does not (a syntax error, over
+    the token limit) is left to strawberry's own parse step, which answers it as a request
+    error that the other extensions see (EnforceQueryLimits gives TOO_MANY_TOKENS its code);
+    raised from this hook instead, it skipped them. Failures are not cached either way."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
+
+
 def read_path_extensions() -> list[Callable[[], SchemaExtension]]:
     """Factories for the caching extensions, to append to the schema's extensions."""
-    return [lambda: ParserCache(maxsize=DOCUMENTS_CACHED)]
+    return [lambda: DocumentCache(maxsize=DOCUMENTS_CACHED)]
 
 
 def freeze_startup_heap() -> None:
