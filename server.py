@@ -17,7 +17,7 @@ from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 
 from resolvers import ROOT_MUTATIONS, ROOT_QUERIES, ROOT_SUBSCRIPTIONS, app, cli
-from resolvers.app import FreshViewerPerOperation, Schema, should_mask
+from resolvers.app import FreshViewerPerOperation, Schema, SubscriptionsOverWebSocket, should_mask
 from resolvers.middleware.body_limit import BodyLimit
 from resolvers.middleware.headers import SecurityHeaders
 from resolvers.middleware.origins import CookieOrigins
@@ -56,6 +56,7 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawber
     """The schema with its extensions, in the order they wrap an operation."""
     extensions: list[Any] = [
         FreshViewerPerOperation,
+        SubscriptionsOverWebSocket,
         lambda: MeasureOperations(metrics or Metrics()),
         lambda: EnforceQueryLimits(settings.limits),
         BoundedInputs,

@@ -11,6 +11,7 @@ from tortoise.queryset import QuerySet
 
 import models
 from permissions.audit import record_event
+from permissions.roles import Permission
 from permissions.viewer import Viewer
 
 RECORD_ACTION_PREFIX = "RECORD_"
@@ -30,6 +31,23 @@ def client_access_log(account_id: uuid.UUID) -> QuerySet[models.AuditEvent]:
         action__startswith=RECORD_ACTION_PREFIX,
         outcome=models.AuditOutcome.SUCCESS,
     ).order_by("-occurred_at", "-id")
+
+
+async def names_actor(
+    viewer: Viewer, event: models.AuditEvent, client: models.Member | None
+) -> bool:
+    """Whether the viewer may read who acted on `event` by name and role (`client` is the
+    member whose record it is about, if any): the client themself, in their access log (NEN
+    7513: who looked at my record, also after that clinician's connection ended or they left),
+    and staff with VIEW_AUDIT_LOG in the event's Healthspace. Nobody else."""
+    account = viewer.account
+    if account is None:
+        return False
+    if client is not None and client.account_id == account.id:
+        return True
+    if event.healthspace_id is None:
+        return False
+    return Permission.VIEW_AUDIT_LOG in await viewer.permissions_in(event.healthspace_id)
 
 
 async def healthspace_audit_log(

@@ -30,6 +30,7 @@ from domain.records import (
     connected_clinicians,
     require_staff,
 )
+from domain.validation import require_text
 from mailer.messages import compose
 from models.columns import column_values
 from permissions.objects import RecordAccess, RecordRole
@@ -74,13 +75,12 @@ async def _assignment(access: RecordAccess, assignment_id: uuid.UUID | None) -> 
     return row
 
 
-def _text(value: str | None, field: list[str], *, required: bool, maximum: int) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise DomainError(ErrorCode.REQUIRED, "This cannot be empty.", field)
-    if len(text) > maximum:
-        raise DomainError(ErrorCode.TOO_LONG, f"At most {maximum} characters.", field)
-    return text
+def _text(
+    value: str | None, field: list[str], *, required: bool, maximum: int, multiline: bool = True
+) -> str:
+    """The text checked as `require_text` checks all user text (issue 7, item 10): a title is
+    one line, instructions, answers and feedback may hold line breaks; no control characters."""
+    return require_text(value, field, max_length=maximum, required=required, multiline=multiline)
 
 
 async def plan(
@@ -96,9 +96,10 @@ async def plan(
     before it is available. Raises DomainError: FORBIDDEN for anyone but connected staff;
     REQUIRED / TOO_LONG for the title or instructions; INVALID for a due date before the
     assignment is available (several problems at once)."""
-    available_from, due_at = as_utc(available_from), as_utc(due_at)
     async with audited_change(viewer, access, Section.ASSIGNMENTS, "planAssignment"):
         staff = require_staff(access, "Only connected staff plan assignments.")
+        available_from = as_utc(available_from, ["input", "availableFrom"])
+        due_at = as_utc(due_at, ["input", "dueAt"])
         problems: list[Problem] = []
         texts = {}
         for name, value, required, maximum in (
@@ -106,7 +107,13 @@ async def plan(
             ("instructions", instructions, False, MAX_TEXT_LENGTH),
         ):
             try:
-                texts[name] = _text(value, ["input", name], required=required, maximum=maximum)
+                texts[name] = _text(
+                    value,
+                    ["input", name],
+                    required=required,
+                    maximum=maximum,
+                    multiline=name != "title",
+                )
             except DomainError as error:
                 problems += error.problems
         if available_from and due_at and due_at < available_from:

@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain.errors import DomainError, ErrorCode
+from domain.validation import require_text
 from permissions.audit import audit_event, record_event, record_events
 from permissions.objects import RecordAccess, RecordRole
 from permissions.roles import is_active_clinician
@@ -116,14 +117,21 @@ async def audited_change(
 
 
 @overload
-def as_utc(moment: datetime) -> datetime: ...
+def as_utc(moment: datetime, field: Sequence[str]) -> datetime: ...
 @overload
-def as_utc(moment: None) -> None: ...
-def as_utc(moment: datetime | None) -> datetime | None:
-    """A moment given without a time zone is read as UTC (DESIGN §3 asks clients for one)."""
-    if moment is not None and moment.tzinfo is None:
+def as_utc(moment: None, field: Sequence[str]) -> None: ...
+def as_utc(moment: datetime | None, field: Sequence[str]) -> datetime | None:
+    """`moment` in UTC; one given without a time zone is read as UTC (DESIGN §3 asks clients
+    for one). Raises DomainError INVALID on `field` for a moment that has no UTC form (the
+    first or last hours of the calendar given with an offset), which no database can store."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise DomainError(ErrorCode.INVALID, "This is not a possible time.", list(field)) from None
 
 
 def require_staff(access: RecordAccess, message: str) -> models.Member:
@@ -159,19 +167,14 @@ def notes(access: RecordAccess) -> QuerySet[models.Note]:
 
 async def add_note(viewer: Viewer, access: RecordAccess, body: str) -> models.Note:
     """Append a note to the record (connected staff only; notes are never changed or deleted).
-    Raises DomainError: FORBIDDEN for the client, REQUIRED for an empty body, TOO_LONG over
+    Raises DomainError: FORBIDDEN for the client, REQUIRED for an empty body,
+    INVALID_CHARACTERS for a control character other than a line break, TOO_LONG over
     MAX_NOTE_LENGTH characters. The refusal is in the access log."""
     async with audited_change(viewer, access, Section.NOTES, "addNote"):
         author = require_staff(access, "Only connected staff add notes.")
-        text = body.strip()
-        if not text:
-            raise DomainError(ErrorCode.REQUIRED, "Write something in the note.", ["body"])
-        if len(text) > MAX_NOTE_LENGTH:
-            raise DomainError(
-                ErrorCode.TOO_LONG,
-                f"A note may be at most {MAX_NOTE_LENGTH} characters.",
-                ["body"],
-            )
+        text = require_text(
+            body, ["body"], max_length=MAX_NOTE_LENGTH, required=True, multiline=True
+        )
         note = await models.Note.create(
             healthspace_id=access.healthspace_id, client=access.client, author=author, body=text
         )
@@ -208,7 +211,7 @@ async def log_video_call(
                 f"The duration is a number of seconds from 1 to {MAX_CALL_SECONDS}.",
                 ["input", "durationSeconds"],
             )
-        started_at = as_utc(started_at)
+        started_at = as_utc(started_at, ["input", "startedAt"])
         if started_at > datetime.now(UTC) + CLOCK_SKEW:
             raise DomainError(
                 ErrorCode.IN_THE_FUTURE,

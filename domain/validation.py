@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -84,7 +85,7 @@ def storable_text(text: str) -> str:
 
 def require_text(
     value: str | None,
-    field: str,
+    field: str | Sequence[str],
     *,
     max_length: int,
     required: bool = False,
@@ -96,24 +97,27 @@ def require_text(
     bidi-override characters at all; `multiline` text (notes, messages, descriptions) may also
     hold line breaks, stored as `\\n` (CRLF and CR become LF). Raises DomainError on `[field]`:
     REQUIRED when empty but `required`, INVALID_CHARACTERS for a refused character, TOO_LONG
-    above `max_length` characters."""
+    above `max_length` characters. `field` is an argument's name or the path to an input
+    field (`["input", "title"]`)."""
+    path = [field] if isinstance(field, str) else list(field)
+    name = path[-1]
     text = (value or "").strip()
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if required and not text:
-        raise DomainError(ErrorCode.REQUIRED, f"{field} is required.", [field])
+        raise DomainError(ErrorCode.REQUIRED, f"{name} is required.", path)
     char = refused_character(text, multiline=multiline)
     if char is not None:
         kind = "line breaks, " if not multiline and char in "\r\n" else ""
         raise DomainError(
             ErrorCode.INVALID_CHARACTERS,
-            f"{field} may not contain {kind}control or text-direction characters "
+            f"{name} may not contain {kind}control or text-direction characters "
             f"(found U+{ord(char):04X}).",
-            [field],
+            path,
         )
     if len(text) > max_length:
         raise DomainError(
-            ErrorCode.TOO_LONG, f"{field} may be at most {max_length} characters.", [field]
+            ErrorCode.TOO_LONG, f"{name} may be at most {max_length} characters.", path
         )
     return text
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 import orjson
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, ValidationRule
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -80,6 +80,32 @@ class FreshViewerPerOperation(SchemaExtension):
         if isinstance(context, Context) and isinstance(context.request, WebSocket):
             context.viewer = await viewer_for(context.request, context.settings)
             context.loaders = Loaders()
+        yield
+
+
+class _NoSubscriptionOverHttp(ValidationRule):
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        if node.operation == OperationType.SUBSCRIPTION:
+            self.report_error(
+                GraphQLError(
+                    "Subscriptions run over a websocket (graphql-transport-ws) on /graphql, "
+                    "not over HTTP.",
+                    node,
+                    extensions={"code": "BAD_REQUEST"},
+                )
+            )
+
+
+class SubscriptionsOverWebSocket(SchemaExtension):
+    """A subscription sent over HTTP (POST, or GET) is a request error (BAD_REQUEST) found in
+    validation, before any resolver runs. Strawberry lets it through to plain execution, where
+    the resolver's stream cannot be completed: "Unexpected error." and a logged fault (issue 12:
+    no input gives an unexpected error). Websocket operations are not touched."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        if not isinstance(getattr(context.context, "request", None), WebSocket):
+            context.validation_rules = (*context.validation_rules, _NoSubscriptionOverHttp)
         yield
 
 

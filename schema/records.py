@@ -25,7 +25,7 @@ from domain.notifications import NotificationKind, settings_of
 from models import ApiTokenScope, AssignmentStatus
 from permissions.objects import RecordAccess
 from schema.errors import UserError
-from schema.members import Member
+from schema.members import Member, visible_member
 from schema.pagination import Page, paginate
 from schema.task_sources import register_task_source
 from schema.types import Info
@@ -38,10 +38,10 @@ register_task_source("SUBMITTED_ASSIGNMENT", clients_with_submitted_assignments)
 
 
 async def _member(info: Info, member_id: uuid.UUID | None) -> Member | None:
-    if member_id is None:
-        return None
-    row = await info.context.loaders.member.load(member_id)
-    return Member.from_row(row) if row else None
+    """A person named by a record row (planned by, reviewed by, author, in the call): shown
+    exactly when `member(id:)` would show them, so a client sees no staff member they are not
+    connected to and an integration's token sees nobody."""
+    return await visible_member(info, member_id)
 
 
 @strawberry.type(description="A treatment assignment (FHIR Task) in a client's record.")

@@ -139,6 +139,26 @@ async def test_cookie_requests_from_the_own_site_run(
     assert response.json()["data"]["viewer"]["email"] == client.email
 
 
+async def test_a_cookie_request_with_another_authorization_scheme_is_a_cookie_request(
+    client: Person, http: httpx.AsyncClient
+) -> None:
+    # `Authorization: Basic ...` carries no bearer token, so the session cookie signs the
+    # request in: the cookie rules (origin, JSON) apply to it as to any cookie request
+    for headers in (
+        {"Origin": "https://evil.example", "Content-Type": "application/json"},
+        {"Content-Type": "text/plain"},
+    ):
+        response = await http.post(
+            "/graphql",
+            content=orjson.dumps({"query": SIGN_OUT}),
+            headers={**headers, "Authorization": "Basic dXNlcjpwYXNz", **_cookie(client)},
+        )
+        http.cookies.clear()
+        assert response.status_code in (403, 415), response.text
+    session = await models.Session.get(account_id=client.account.id)  # type: ignore[union-attr]
+    assert session.revoked_at is None
+
+
 async def test_bearer_requests_are_not_affected_by_the_origin(
     client: Person, http: httpx.AsyncClient
 ) -> None:

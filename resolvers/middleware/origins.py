@@ -12,6 +12,7 @@ from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from permissions.sessions import bearer_token
 from resolvers.middleware.responses import send_error
 
 
@@ -23,7 +24,7 @@ def origin_of(url: str) -> str:
 
 class CookieOrigins:
     """Refuse (403, code FORBIDDEN_ORIGIN or COOKIE_NEEDS_JSON) a request that carries the
-    session cookie and no `Authorization` header when its Origin is neither one of `allowed`
+    session cookie and no bearer token in `Authorization` when its Origin is neither one of `allowed`
     nor the server's own (the request's Host), or
     (HTTP POST) when its content type is not `application/json`. A request without an Origin
     header does not come from a cross-site page (browsers send Origin with every cross-origin
@@ -50,7 +51,9 @@ class CookieOrigins:
             return
         headers = Headers(scope=scope)
         cookies = cookie_parser(headers.get("cookie", ""))
-        if self.cookie not in cookies or headers.get("authorization"):
+        # Only a bearer token keeps the cookie out of it (permissions.sessions reads the cookie
+        # whenever the Authorization header holds none, e.g. `Basic ...`).
+        if self.cookie not in cookies or bearer_token(headers.get("authorization")):
             await self.app(scope, receive, send)
             return
         origin = headers.get("origin")
