@@ -6,13 +6,22 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.connection
+import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from tortoise.connection import get_connection
+
+from models.database import close_database, migrate, open_database
 
 # --- the SMTP server, in a process of its own ------------------------------------------------
 
@@ -119,3 +128,30 @@ class StatementCounter(logging.Handler):
     def __exit__(self, *exc: object) -> None:
         self._logger.removeHandler(self)
         self._logger.setLevel(self._previous)
+
+
+# The PostgreSQL server the benchmarks make their databases on.
+POSTGRES_SERVER = os.environ.get("CARESPACE_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+
+
+@asynccontextmanager
+async def fresh_database(kind: str) -> AsyncIterator[str]:
+    """A new, migrated database that is dropped (or deleted) afterwards."""
+    directory = None
+    if kind == "sqlite":
+        directory = tempfile.mkdtemp(prefix="carespace-bench-")
+        url = f"sqlite://{directory}/bench.sqlite3"
+    else:
+        url = f"{POSTGRES_SERVER.rstrip('/')}/carespace_bench_{uuid.uuid4().hex[:12]}"
+    await open_database(url, create=kind == "postgres")
+    try:
+        await migrate(url)
+        yield url
+    finally:
+        if kind == "postgres":
+            connection = get_connection("default")
+            await connection.close()
+            await connection.db_delete()
+        await close_database()
+        if directory:
+            shutil.rmtree(directory, ignore_errors=True)

@@ -15,26 +15,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from tortoise.connection import get_connection
 
 import models
+from bench.harness import fresh_database
 from domain import records as record_rules
 from domain.connections import connect
 from domain.members import add_member
-from models.database import close_database, migrate, open_database
 from permissions.objects import RecordAccess
 from permissions.roles import Role
 from permissions.tokens import hash_token, new_token
@@ -42,7 +36,6 @@ from permissions.viewer import Viewer
 from schema.settings import Settings
 from server import Environment, create_app
 
-POSTGRES_SERVER = os.environ.get("CARESPACE_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 TARGET_OVERHEAD = 0.15
 
 RECORD_PAGE = """
@@ -59,29 +52,6 @@ query Record($clientId: ID!) {
   }
 }
 """
-
-
-@asynccontextmanager
-async def fresh_database(kind: str) -> AsyncIterator[str]:
-    """A new, migrated database that is dropped (or deleted) afterwards."""
-    directory = None
-    if kind == "sqlite":
-        directory = tempfile.mkdtemp(prefix="carespace-bench-")
-        url = f"sqlite://{directory}/bench.sqlite3"
-    else:
-        url = f"{POSTGRES_SERVER.rstrip('/')}/carespace_bench_{uuid.uuid4().hex[:12]}"
-    await open_database(url, create=kind == "postgres")
-    try:
-        await migrate(url)
-        yield url
-    finally:
-        if kind == "postgres":
-            connection = get_connection("default")
-            await connection.close()
-            await connection.db_delete()
-        await close_database()
-        if directory:
-            shutil.rmtree(directory, ignore_errors=True)
 
 
 async def a_record() -> tuple[str, str]:

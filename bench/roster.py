@@ -16,15 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,16 +29,14 @@ from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 import models
-from bench.harness import SmtpServer, StatementCounter
+from bench.harness import SmtpServer, StatementCounter, fresh_database
 from domain.members import add_member
 from mailer.relay import MailSettings, Relay, backend_for
-from models.database import close_database, migrate, open_database
 from permissions.roles import Role
 from permissions.tokens import hash_token, new_token
 from schema.settings import Settings
 from server import Environment, create_app
 
-POSTGRES_SERVER = os.environ.get("CARESPACE_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 MUTATION_SECONDS = 2.0
 MUTATION_STATEMENTS = 50
 MAIL_SECONDS = 20.0
@@ -102,29 +95,6 @@ class Result:
             ),
             ("0 duplicate mails", str(self.duplicates), self.duplicates == 0),
         ]
-
-
-@asynccontextmanager
-async def fresh_database(kind: str) -> AsyncIterator[str]:
-    """A new, migrated database that is dropped (or deleted) afterwards."""
-    directory = None
-    if kind == "sqlite":
-        directory = tempfile.mkdtemp(prefix="carespace-bench-")
-        url = f"sqlite://{directory}/bench.sqlite3"
-    else:
-        url = f"{POSTGRES_SERVER.rstrip('/')}/carespace_bench_{uuid.uuid4().hex[:12]}"
-    await open_database(url, create=kind == "postgres")
-    try:
-        await migrate(url)
-        yield url
-    finally:
-        if kind == "postgres":
-            connection = get_connection("default")
-            await connection.close()
-            await connection.db_delete()
-        await close_database()
-        if directory:
-            shutil.rmtree(directory, ignore_errors=True)
 
 
 async def administrator_of(healthspace: models.Healthspace) -> str:
