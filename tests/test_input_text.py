@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import PASSWORD, People, Person
+from helpers import client_input
 from helpers import coded_fields as problems
 from live_server import rows, run_server
 from smtp_sink import SmtpSink
@@ -136,15 +137,6 @@ def sign_up_input(**changes: Any) -> dict[str, Any]:
         "firstName": "Ann",
         "lastName": "Smith",
         "language": "EN",
-    } | changes
-
-
-def client_input(healthspace: models.Healthspace, **changes: Any) -> dict[str, Any]:
-    return {
-        "healthspaceId": str(healthspace.id),
-        "email": "anna.jansen@example.org",
-        "firstName": "Anna",
-        "lastName": "Jansen",
     } | changes
 
 
