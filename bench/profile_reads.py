@@ -29,7 +29,7 @@ from bench.reads import SCENARIOS, request_of
 from bench.servers import StatementCounter
 
 
-async def profile(runs: int, top: int, only: str | None, freeze: bool) -> None:
+async def profile(runs: int, top: int, only: str | None, freeze: bool, sort: str) -> None:
     from models.database import close_database, migrate, open_database
     from permissions.sessions import session_for_token
     from permissions.viewer import Viewer
@@ -101,7 +101,7 @@ async def profile(runs: int, top: int, only: str | None, freeze: bool) -> None:
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
             calls = stats.total_calls / runs  # type: ignore[attr-defined]
-            stats.sort_stats("tottime").print_stats(top)
+            stats.sort_stats(sort).print_stats(top)
             print(
                 f"\n== {scenario.name} {scenario.title}: {plain:.2f} ms per execution, {cpu:.2f} ms "
                 f"CPU (this process, SQLite's thread included) "
@@ -120,9 +120,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--scenario")
+    parser.add_argument("--sort", default="tottime", help="pstats order: tottime, cumulative")
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after start-up")
     args = parser.parse_args()
-    asyncio.run(profile(args.runs, args.top, args.scenario, args.gc_freeze))
+    asyncio.run(profile(args.runs, args.top, args.scenario, args.gc_freeze, args.sort))
 
 
 if __name__ == "__main__":
