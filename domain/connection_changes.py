@@ -16,6 +16,7 @@ from domain.connections import (
     MAX_CONNECTIONS_PER_CHANGE,
     ConnectionMail,
     connect,
+    current_connections_on_side,
     disconnect,
 )
 from domain.errors import DomainError, ErrorCode
@@ -83,8 +84,7 @@ def _for_list(rejected: DomainError, member: models.Member, index: int) -> Domai
 
 async def current_of(member: models.Member) -> list[models.Connection]:
     """The member's current connections on the side of their kind, oldest first."""
-    side = "client_id" if member.kind == models.MemberKind.CLIENT else "staff_id"
-    return await models.current_connections(**{side: member.id}).order_by("created_at", "id")
+    return await current_connections_on_side(member.kind, [member.id])
 
 
 async def add_connection(

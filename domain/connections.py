@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +30,23 @@ MAX_CONNECTIONS_PER_CHANGE = 1000
 def current_connections_of_staff(staff_id: uuid.UUID) -> QuerySet[models.Connection]:
     """The staff member's current connections."""
     return models.current_connections(staff_id=staff_id)
+
+
+def own_side(kind: models.MemberKind) -> str:
+    """The connection column a member of this kind is on: `client_id` for a client, `staff_id`
+    for staff. A connection left from when a member was of the other kind (a former clinician
+    who came back as a client) is on the other side, and no longer theirs to show."""
+    return "client_id" if kind == models.MemberKind.CLIENT else "staff_id"
+
+
+def current_connections_on_side(
+    kind: models.MemberKind, member_ids: Sequence[uuid.UUID]
+) -> QuerySet[models.Connection]:
+    """The current connections of these members, all of `kind`, on their own side
+    (`own_side`), oldest first: one indexed lookup per member, for a page of members at once."""
+    return models.current_connections(**{f"{own_side(kind)}__in": list(member_ids)}).order_by(
+        "created_at", "id"
+    )
 
 
 def current_connections_of(member_ids: list[uuid.UUID]) -> QuerySet[models.Connection]:

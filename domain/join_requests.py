@@ -29,9 +29,9 @@ def pending_key(healthspace_id: uuid.UUID, account_id: uuid.UUID) -> str:
 def of_healthspace(
     healthspace_id: uuid.UUID, status: models.JoinRequestStatus | None
 ) -> QuerySet[models.JoinRequest]:
-    """A Healthspace's requests: pending ones oldest first (a queue to work through), otherwise
-    newest first."""
-    query = models.JoinRequest.filter(healthspace_id=healthspace_id)
+    """A Healthspace's requests (with accounts): pending ones oldest first (a queue to work
+    through), otherwise newest first."""
+    query = models.JoinRequest.filter(healthspace_id=healthspace_id).select_related("account")
     if status is not None:
         query = query.filter(status=status)
     if status == models.JoinRequestStatus.PENDING:
@@ -51,9 +51,9 @@ def of_account(
     *,
     any_healthspace: bool = True,
 ) -> QuerySet[models.JoinRequest]:
-    """An account's own requests, newest first; one Healthspace's when `any_healthspace` is
-    False (a malformed id given as None then matches nothing)."""
-    query = models.JoinRequest.filter(account_id=account_id)
+    """An account's own requests (with the account), newest first; one Healthspace's when
+    `any_healthspace` is False (a malformed id given as None then matches nothing)."""
+    query = models.JoinRequest.filter(account_id=account_id).select_related("account")
     if not any_healthspace:
         query = query.filter(healthspace_id=healthspace_id)
     if status is not None:

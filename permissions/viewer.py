@@ -71,6 +71,8 @@ class Viewer:
         rows = await models.Member.filter(
             account_id=account_id, status=models.MemberStatus.ACTIVE
         ).select_related("healthspace")
+        for row in rows:  # the viewer's own account, as if fetched with each membership
+            object.__setattr__(row, "_account", self.account)
         return {row.healthspace_id: row for row in rows}
 
     async def permissions_in(self, healthspace_id: uuid.UUID) -> frozenset[Permission]:

@@ -13,7 +13,7 @@ from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 import models
-from domain.connections import connected_keys, current_connections_of
+from domain.connections import connected_keys, current_connections_on_side, own_side
 from domain.member_lists import MemberFilter, count_members
 
 M = TypeVar("M", bound=Model)
@@ -64,12 +64,25 @@ def existing(row: M | None) -> M:
     return row
 
 
-async def _current_connections(member_ids: list[uuid.UUID]) -> list[list[models.Connection]]:
-    grouped: dict[uuid.UUID, list[models.Connection]] = defaultdict(list)
-    for row in await current_connections_of(member_ids):
-        grouped[row.client_id].append(row)
-        grouped[row.staff_id].append(row)
-    return [grouped.get(member_id, []) for member_id in member_ids]
+# (member id, member kind): the member's current connections on their own side.
+MemberSideKey = tuple[uuid.UUID, models.MemberKind]
+
+
+def side_key(member: models.Member) -> MemberSideKey:
+    """The member's key of `Loaders.current_connections`: their connections on the side of
+    their kind now (`domain.connections.own_side`)."""
+    return (member.id, member.kind)
+
+
+async def _current_connections(keys: list[MemberSideKey]) -> list[list[models.Connection]]:
+    """One statement per kind among the keys (a page of clients: one)."""
+    grouped: dict[MemberSideKey, list[models.Connection]] = defaultdict(list)
+    for kind in {kind for _, kind in keys}:
+        ids = [member_id for member_id, of_kind in keys if of_kind == kind]
+        side = own_side(kind)
+        for row in await current_connections_on_side(kind, ids):
+            grouped[(getattr(row, side), kind)].append(row)
+    return [grouped.get(key, []) for key in keys]
 
 
 async def _connected_pairs(keys: list[str]) -> list[bool]:
@@ -105,7 +118,7 @@ class Loaders:
         self.member: DataLoader[uuid.UUID, models.Member | None] = DataLoader(
             _by_id(models.Member, "account")
         )
-        self.current_connections: DataLoader[uuid.UUID, list[models.Connection]] = DataLoader(
+        self.current_connections: DataLoader[MemberSideKey, list[models.Connection]] = DataLoader(
             _current_connections
         )
         self.connected_pair: DataLoader[str, bool] = DataLoader(_connected_pairs)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types.nodes import FragmentSpread, InlineFragment
+from strawberry.utils.await_maybe import await_maybe
 
 import models
 from models import MemberKind, MemberStatus
@@ -19,8 +20,8 @@ from permissions.record_guards import OpensClientRecord, record_guard, this_memb
 from permissions.roles import Permission, Role
 from permissions.viewer import UNKNOWN, Unknown, member_permissions
 from schema.errors import UserError
-from schema.loaders import NOT_READY, NotReady, existing, ready
-from schema.people import PersonFields
+from schema.loaders import NOT_READY, NotReady, existing, ready, side_key
+from schema.people import AccountOf, PersonFields, person_fields
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -37,9 +38,11 @@ class Member(PersonFields):
     identification_number: str | None
     created_at: dt.datetime
     row: strawberry.Private[models.Member]
+    account: strawberry.Private[AccountOf]
 
     @classmethod
     def from_row(cls, row: models.Member) -> Member:
+        account = AccountOf(row)
         return cls(
             id=strawberry.ID(str(row.id)),
             kind=row.kind,
@@ -47,6 +50,8 @@ class Member(PersonFields):
             identification_number=row.identification_number,
             created_at=row.created_at,
             row=row,
+            account=account,
+            **person_fields(account),
         )
 
     @strawberry.field
@@ -84,24 +89,20 @@ class Member(PersonFields):
     def connections(
         self, info: Info
     ) -> list[Annotated[Connection, strawberry.lazy("schema.connections")]]:
-        rows = ready(info.context.loaders.current_connections, self.row.id)
+        rows = ready(info.context.loaders.current_connections, side_key(self.row))
         seen = self._seen_now(info)
         if rows is NOT_READY or seen is UNKNOWN:
             return self._connections_later(info)  # type: ignore[return-value]
         return self._own_connections(rows, seen)
 
     async def _connections_later(self, info: Info) -> list[Connection]:
-        rows = await info.context.loaders.current_connections.load(self.row.id)
+        rows = await info.context.loaders.current_connections.load(side_key(self.row))
         mine = await info.context.viewer.member_of(self.row.healthspace_id)
         return self._own_connections(rows, _Seen(mine, self._in_full(mine)))
 
     def _own_connections(self, rows: list[models.Connection], seen: _Seen) -> list[Connection]:
         from schema.connections import Connection
 
-        # Only the side this member is on now: a connection left from when they were of the
-        # other kind (a former clinician who came back as a client) is not theirs to show.
-        own_side = "client_id" if self.row.kind == models.MemberKind.CLIENT else "staff_id"
-        rows = [row for row in rows if getattr(row, own_side) == self.row.id]
         if not seen.in_full:
             # A client looking at their clinician sees only the connection with themselves,
             # never the clinician's other clients.
@@ -115,13 +116,14 @@ class Member(PersonFields):
         seen = self._seen_now(info)
         if seen is UNKNOWN:
             return self._date_of_birth_later(info)  # type: ignore[return-value]
-        return self._person(info, "date_of_birth") if seen.in_full else None
+        return self.account.value("date_of_birth") if seen.in_full else None
 
     async def _date_of_birth_later(self, info: Info) -> dt.date | None:
         mine = await info.context.viewer.member_of(self.row.healthspace_id)
         if not self._in_full(mine):
             return None
-        return (await self._account(info)).date_of_birth
+        date_of_birth: dt.date | None = await await_maybe(self.account.value("date_of_birth"))
+        return date_of_birth
 
     def _in_full(self, mine: models.Member | None) -> bool:
         """Staff of this Healthspace and the member themselves see everything about a member."""
@@ -261,7 +263,7 @@ async def prepare_member_nodes(info: Info, rows: Sequence[models.Member]) -> Non
     loaders.prime_members(rows)  # a connection's client (or staff) is often a node of the page
     for healthspace_id in {row.healthspace_id for row in rows}:
         await info.context.viewer.member_of(healthspace_id)
-    connections = await loaders.current_connections.load_many([row.id for row in rows])
+    connections = await loaders.current_connections.load_many([side_key(row) for row in rows])
     wanted = [
         column
         for field, column in (

@@ -1,60 +1,62 @@
-"""The person fields (names, email, date of birth) that types read from the account behind a
-row: a member, a join request."""
+"""The person fields (names, email) that types read from the account behind a row: a member, a
+join request."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Generator
 from typing import Any
 
 import strawberry
 
 import models
-from schema.loaders import existing
-from schema.types import Info
+from schema.deferred_pages import Deferred
+
+
+class AccountOf:
+    """The account behind a row with an `account` foreign key: the one fetched with the row
+    (every list fetches it), else one read of it, started the first time a value is awaited
+    and shared by all the values asked of it."""
+
+    def __init__(self, row: Any) -> None:
+        self._fetched: models.Account | None = row.__dict__.get("_account")
+        self._account_id = row.account_id
+        self._reading: Deferred[models.Account] | None = None
+
+    def value(self, name: str) -> Any:
+        """The account's attribute `name`, or an awaitable of it when the account is not here
+        yet (GraphQL awaits it)."""
+        if self._fetched is not None:
+            return getattr(self._fetched, name)
+        if self._reading is None:
+            account_id = self._account_id
+            self._reading = Deferred(lambda: models.Account.get(id=account_id))
+        return _Attribute(self._reading, name)
+
+
+class _Attribute:
+    """An awaitable of one attribute of the account a `Deferred` reads."""
+
+    def __init__(self, account: Deferred[models.Account], name: str) -> None:
+        self._account = account
+        self._name = name
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        account = yield from self._account.__await__()
+        return getattr(account, self._name)
 
 
 @strawberry.type
 class PersonFields:
-    """Mixed into types whose `row` has an `account` foreign key. Reads the account fetched
-    with the row when a list selected it, else through the per-request loader.
+    """Mixed into types whose `row` has an `account` foreign key. Plain fields, not resolvers,
+    so that a page of 100 members answers them without a resolver call each (issue 10); the
+    values come from `person_fields`."""
 
-    The fields are synchronous: with the account fetched with the row (every list does) they
-    answer at once, so a page of 50 members makes no asyncio task per field; otherwise they
-    return an awaitable of the loader, which GraphQL awaits."""
+    first_name: str
+    last_name: str
+    email: str
 
-    def _fetched_account(self) -> models.Account | None:
-        row: Any = self.row  # type: ignore[attr-defined]
-        fetched: models.Account | None = row.__dict__.get("_account")
-        return fetched
 
-    async def _account(self, info: Info) -> models.Account:
-        row: Any = self.row  # type: ignore[attr-defined]
-        return self._fetched_account() or existing(
-            await info.context.loaders.account.load(row.account_id)
-        )
-
-    async def _account_value(self, info: Info, name: str) -> Any:
-        return getattr(await self._account(info), name)
-
-    def _person(self, info: Info, name: str) -> Any:
-        """The account's attribute `name`, or an awaitable of it when the account is not here."""
-        account = self._fetched_account()
-        if account is not None:
-            return getattr(account, name)
-        return self._account_value(info, name)
-
-    @strawberry.field
-    def first_name(self, info: Info) -> str:
-        return self._person(info, "first_name")  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def last_name(self, info: Info) -> str:
-        return self._person(info, "last_name")  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def email(self, info: Info) -> str:
-        return self._person(info, "email")  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def date_of_birth(self, info: Info) -> dt.date | None:
-        return self._person(info, "date_of_birth")  # type: ignore[no-any-return]
+def person_fields(account: AccountOf) -> dict[str, Any]:
+    """The `PersonFields` of a type, as keyword arguments: values, or awaitables of them when
+    the account was not fetched with the row."""
+    return {name: account.value(name) for name in ("first_name", "last_name", "email")}

@@ -1,0 +1,91 @@
+"""GraphQL execution with a short path for plain leaf fields (issue 10).
+
+A page of 100 members with their connections resolves about a thousand fields; most are plain
+attributes (`id`, `createdAt`, a name) that graphql-core nevertheless walks through its whole
+field machinery: a `ResolveInfo`, argument parsing, the resolver call, completion. For a field
+that Strawberry itself resolves by reading an attribute (no resolver, no field extension, so no
+guard or permission can apply) and whose type is a scalar or an enum, `PlainLeafExecution`
+(when no schema extension wraps resolvers)
+reads the attribute and serializes it directly. Anything else, and any value that is missing,
+awaitable or not serializable, takes graphql-core's own path, so nulls, errors and their
+messages stay exactly as they were."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    get_nullable_type,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path, Undefined
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+# (the attribute to read, the leaf type that serializes it)
+PlainLeaf = tuple[str, Callable[[Any], Any]]
+
+
+@lru_cache(maxsize=8)
+def plain_leaves(schema: GraphQLSchema) -> dict[str, dict[str, PlainLeaf]]:
+    """Object type name -> field name -> `PlainLeaf`, for the fields the short path may take:
+    Strawberry basic fields (`StrawberryField.is_basic_field`) of a scalar or enum type."""
+    found: dict[str, dict[str, PlainLeaf]] = {}
+    for type_name, graphql_type in schema.type_map.items():
+        if not isinstance(graphql_type, GraphQLObjectType) or type_name.startswith("__"):
+            continue
+        for field_name, field in graphql_type.fields.items():
+            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            leaf = get_nullable_type(field.type)
+            if (
+                isinstance(definition, StrawberryField)
+                and definition.is_basic_field
+                and not field.args
+                and is_leaf_type(leaf)
+                and isinstance(leaf, (GraphQLScalarType, GraphQLEnumType))
+            ):
+                found.setdefault(type_name, {})[field_name] = (
+                    definition.python_name,
+                    leaf.serialize,
+                )
+    return found
+
+
+class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context, with plain leaf fields answered in place."""
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        node = field_details_list[0].node
+        middleware = self.middleware_manager
+        leaf = (
+            None
+            if (middleware is not None and middleware.middlewares) or node.arguments
+            else plain_leaves(self.schema).get(parent_type.name, {}).get(node.name.value)
+        )
+        if leaf is not None:
+            value = getattr(source, leaf[0], None)
+            if value is not None and not self.is_awaitable(value):
+                try:
+                    serialized = leaf[1](value)
+                except Exception:
+                    serialized = None
+                if serialized is not None and serialized is not Undefined:
+                    return serialized
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
