@@ -29,7 +29,9 @@ from bench.reads import SCENARIOS, request_of
 from bench.servers import StatementCounter
 
 
-async def profile(runs: int, top: int, only: str | None, freeze: bool, sort: str) -> None:
+async def profile(
+    runs: int, top: int, only: str | None, freeze: bool, sort: str, dump: str | None
+) -> None:
     from models.database import close_database, migrate, open_database
     from permissions.sessions import session_for_token
     from permissions.viewer import Viewer
@@ -98,6 +100,8 @@ async def profile(runs: int, top: int, only: str | None, freeze: bool, sort: str
             for _ in range(runs):
                 await once()
             profiler.disable()
+            if dump:
+                profiler.dump_stats(f"{dump}-{scenario.name}.prof")
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
             calls = stats.total_calls / runs  # type: ignore[attr-defined]
@@ -121,9 +125,10 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--scenario")
     parser.add_argument("--sort", default="tottime", help="pstats order: tottime, cumulative")
+    parser.add_argument("--dump", help="write each profile to DUMP-S1.prof ... (pstats)")
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after start-up")
     args = parser.parse_args()
-    asyncio.run(profile(args.runs, args.top, args.scenario, args.gc_freeze, args.sort))
+    asyncio.run(profile(args.runs, args.top, args.scenario, args.gc_freeze, args.sort, args.dump))
 
 
 if __name__ == "__main__":

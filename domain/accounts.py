@@ -332,7 +332,9 @@ async def update_account(
 
 
 def active_memberships(account_id: uuid.UUID) -> QuerySet[models.Member]:
-    """The account's active memberships, oldest first."""
-    return models.Member.filter(account_id=account_id, status=models.MemberStatus.ACTIVE).order_by(
-        "created_at"
+    """The account's active memberships (with the account), oldest first."""
+    return (
+        models.Member.filter(account_id=account_id, status=models.MemberStatus.ACTIVE)
+        .select_related("account")
+        .order_by("created_at")
     )

@@ -26,8 +26,16 @@ async def find_visible(
     viewer: Viewer, healthspace_id: uuid.UUID | None
 ) -> models.Healthspace | None:
     """The Healthspace when the viewer is a member or it lets clients find it; None otherwise,
-    as for an unknown id."""
-    row = await models.Healthspace.get_or_none(id=healthspace_id) if healthspace_id else None
+    as for an unknown id. A member's Healthspace is the row read with the viewer's memberships
+    (no statement of its own)."""
+    if healthspace_id is None:
+        return None
+    mine = await viewer.member_of(healthspace_id)
+    row = (
+        mine.healthspace
+        if mine is not None
+        else await models.Healthspace.get_or_none(id=healthspace_id)
+    )
     if row is None or not await can_see_healthspace(viewer, row):
         return None
     return row

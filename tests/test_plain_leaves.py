@@ -1,0 +1,113 @@
+"""`schema.execution.PlainLeafExecution` answers plain leaf fields in place (issue 10): the same
+answers, nulls and error messages as graphql-core's own path, and never for a field that carries
+an extension (a guard) or a resolver."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import strawberry
+from strawberry.extensions import FieldExtension
+
+from schema.execution import PlainLeafExecution, plain_leaves
+from schema.settings import Settings
+from server import build_schema
+
+
+class Hidden(FieldExtension):
+    """Stands in for a guard: answers "hidden" whatever the attribute holds."""
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        return "hidden"
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+
+
+@strawberry.type
+class Row:
+    name: str
+    maybe: str | None
+    count: int
+    colour: Colour
+    secret: str = strawberry.field(extensions=[Hidden()])
+
+    @strawberry.field
+    def shouted(self) -> str:
+        return self.name.upper()
+
+
+ROWS: list[Any] = []
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def rows(self) -> list[Row]:
+        return list(ROWS)
+
+
+plain = strawberry.Schema(Query, execution_context_class=PlainLeafExecution)
+standard = strawberry.Schema(Query)
+
+
+async def both(document: str) -> tuple[Any, Any]:
+    """The answer of the short path and of graphql-core's own, as (data, error messages)."""
+    answers = []
+    for schema in (plain, standard):
+        result = await schema.execute(document)
+        answers.append((result.data, [error.message for error in result.errors or []]))
+    return answers[0], answers[1]
+
+
+async def test_plain_fields_answer_as_graphql_core_does() -> None:
+    ROWS[:] = [Row(name="Ada", maybe=None, count=3, colour=Colour.RED, secret="s3cr3t")]
+    short, standard_answer = await both(
+        "{ rows { name maybe count colour first: name shouted secret } }"
+    )
+    assert short == standard_answer
+    assert short[0] == {
+        "rows": [
+            {
+                "name": "Ada",
+                "maybe": None,
+                "count": 3,
+                "colour": "RED",
+                "first": "Ada",
+                "shouted": "ADA",
+                "secret": "hidden",
+            }
+        ]
+    }
+
+
+async def test_a_field_with_an_extension_never_takes_the_short_path() -> None:
+    leaves = plain_leaves(plain._schema)["Row"]
+    assert {"name", "maybe", "count", "colour"} <= set(leaves)
+    assert "secret" not in leaves
+    assert "shouted" not in leaves
+
+
+async def test_nulls_and_bad_values_fail_as_on_graphql_cores_path() -> None:
+    ROWS[:] = [
+        Row(name=None, maybe=None, count=1, colour=Colour.RED, secret=""),  # type: ignore[arg-type]
+        Row(name="b", maybe=None, count="many", colour=Colour.RED, secret=""),  # type: ignore[arg-type]
+    ]
+    short, standard_answer = await both("{ rows { name count } }")
+    assert short == standard_answer
+    assert short[0] is None
+    assert short[1] and "Cannot return null for non-nullable field Row.name." in short[1]
+
+
+def test_the_carespace_schema_has_no_guarded_field_on_the_short_path() -> None:
+    schema = build_schema(Settings())
+    for type_name, fields in plain_leaves(schema._schema).items():
+        definition = schema.get_type_by_name(type_name)
+        assert definition is not None
+        by_name = {field.python_name: field for field in definition.fields}  # type: ignore[union-attr]
+        for python_name, _ in fields.values():
+            assert by_name[python_name].base_resolver is None, (type_name, python_name)
+            assert not by_name[python_name].extensions, (type_name, python_name)
