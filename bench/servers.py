@@ -229,7 +229,7 @@ async def s3_task_counts(db: Database, account_id: Any, variables: dict[str, Any
         "pendingJoinRequests": None,
         "openInvitations": None,
         "expiringInvitations": None,
-        "myClientsWithTasks": 0,  # no task sources are registered in this build
+        "myClientsWithTasks": 0,  # the assistant has no clients (Carespace reads that: 1 statement)
     }
     if allowed & {Permission.MANAGE_CONNECTIONS, Permission.MANAGE_OWN_CONNECTIONS}:
         counts["clientsWithoutConnection"] = await count(

@@ -22,7 +22,8 @@ from bench.reads import SCENARIOS, request_of
 LARGE_TABLE_ROWS = 1_000
 # A sequential scan keeping less than this share of a large table's rows wanted an index.
 SMALL_SHARE = 0.10
-SCALE = 4  # 8,000 clients, 200 clinicians, 9,000 connections, 40,000 invitations
+# The larger data set of bench/reads.py: 20,000 clients, 22,500 connections, 100,000 invitations.
+SCALE = 10
 
 
 class StatementLog(logging.Handler):
@@ -62,7 +63,7 @@ async def test_the_main_reads_scan_no_large_table_for_a_small_part_of_it(
     connection = get_connection("default")
     if connection.capabilities.dialect != "postgres":
         pytest.skip("EXPLAIN plans are checked on PostgreSQL")
-    # given the benchmark's data set at twice the size, with fresh statistics
+    # given the benchmark's larger data set, with fresh statistics
     data = await populate(SCALE)
     await connection.execute_script("ANALYZE")
     sizes = {
