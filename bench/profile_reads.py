@@ -3,6 +3,9 @@ on the benchmark's data set (SQLite in a temporary file), without HTTP.
 
     .venv/bin/python -m bench.profile_reads [--runs 200] [--top 25] [--scenario S1]
 
+With CARESPACE_PROFILE_POSTGRES=postgres://postgres@127.0.0.1:5432 it profiles on PostgreSQL
+(a database carespace_profile, created and dropped).
+
 Prints per query: milliseconds per execution (wall clock and CPU; on a busy machine the CPU
 figure is the one to compare), asyncio tasks created per execution, SQL
 statements per execution, and the functions with the most own time (tottime), so a change to
@@ -18,6 +21,7 @@ import gc
 import io
 import json
 import logging
+import os
 import pstats
 import shutil
 import tempfile
@@ -40,8 +44,9 @@ async def profile(
     from server import build_schema
 
     directory = tempfile.mkdtemp(prefix="carespace-profile-")
-    url = f"sqlite://{directory}/profile.sqlite3"
-    await open_database(url)
+    postgres = os.environ.get("CARESPACE_PROFILE_POSTGRES")  # a server URL, e.g. postgres://...
+    url = f"{postgres}/carespace_profile" if postgres else f"sqlite://{directory}/profile.sqlite3"
+    await open_database(url, create=bool(postgres))
     try:
         await migrate(url)
         data = await populate(1)
@@ -115,6 +120,12 @@ async def profile(
             )
             print("\n".join(out.getvalue().splitlines()[6 : 6 + top + 4]))
     finally:
+        if postgres:
+            from tortoise.connection import get_connection
+
+            connection = get_connection("default")
+            await connection.close()
+            await connection.db_delete()
         await close_database()
         shutil.rmtree(directory, ignore_errors=True)
 

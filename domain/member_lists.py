@@ -71,9 +71,13 @@ async def my_clients(
     """The active clients `staff` is connected to, by surname, with their accounts; search
     matches surname, first name, identification number or date of birth (every word);
     `with_tasks` keeps those a registered task source has a task for. None when nobody can
-    match (no task sources, or no client with tasks)."""
+    match (no task sources, or no client with tasks, or `staff` not of this Healthspace)."""
+    if staff.healthspace_id != healthspace_id:
+        return None
+    # No healthspace filter: a connection links two members of one Healthspace
+    # (`domain.connections.check_connectable`) and `staff` is a member of this one. With it,
+    # SQLite walks every client of the Healthspace instead of the staff member's connections.
     query = models.Member.filter(
-        healthspace_id=healthspace_id,
         kind=models.MemberKind.CLIENT,
         status=models.MemberStatus.ACTIVE,
         id__in=Subquery(current_connections_of_staff(staff.id).values("client_id")),
