@@ -173,12 +173,14 @@ async def s1_my_clients(db: Database, account_id: Any, variables: dict[str, Any]
     mine = await staff_member(db, account_id, variables["id"])
     if mine is None:
         return {"healthspace": None}
+    # The staff member's connections are all in their Healthspace: no healthspace filter, so
+    # that SQLite reads the staff member's connections, not every client of the Healthspace.
     where = (
-        "FROM member m JOIN account a ON a.id = m.account_id WHERE m.healthspace_id = ? "
-        "AND m.kind = 'CLIENT' AND m.status = 'ACTIVE' AND m.id IN (SELECT client_id FROM "
-        "connection WHERE staff_id = ? AND current_key IS NOT NULL)"
+        "FROM member m JOIN account a ON a.id = m.account_id WHERE m.kind = 'CLIENT' "
+        "AND m.status = 'ACTIVE' AND m.id IN (SELECT client_id FROM connection "
+        "WHERE staff_id = ? AND current_key IS NOT NULL)"
     )
-    args = (uuid.UUID(variables["id"]), mine[0])
+    args = (mine[0],)
     total = (await db.rows(f"SELECT count(*) {where}", *args))[0][0]
     rows = await db.rows(
         "SELECT m.id, a.first_name, a.last_name, a.date_of_birth, m.identification_number, "

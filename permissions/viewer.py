@@ -41,7 +41,7 @@ class Viewer:
             # One query for all of them, shared by fields resolving at once: an account has few
             # memberships, and a list of Healthspaces then costs no statement per Healthspace
             # (issue 9, item 5).
-            self._loading = asyncio.ensure_future(self._read_memberships(self.account.id))
+            self._loading = asyncio.ensure_future(self._read_memberships(self.account))
         memberships = await asyncio.shield(self._loading)
         return memberships.get(healthspace_id)
 
@@ -67,12 +67,13 @@ class Viewer:
         assert self._loading is not None
         return sorted(self._loading.result().values(), key=lambda row: (row.created_at, row.id))
 
-    async def _read_memberships(self, account_id: uuid.UUID) -> dict[uuid.UUID, models.Member]:
+    @staticmethod
+    async def _read_memberships(account: models.Account) -> dict[uuid.UUID, models.Member]:
         rows = await models.Member.filter(
-            account_id=account_id, status=models.MemberStatus.ACTIVE
+            account_id=account.id, status=models.MemberStatus.ACTIVE
         ).select_related("healthspace")
         for row in rows:  # the viewer's own account, as if fetched with each membership
-            object.__setattr__(row, "_account", self.account)
+            object.__setattr__(row, "_account", account)
         return {row.healthspace_id: row for row in rows}
 
     async def permissions_in(self, healthspace_id: uuid.UUID) -> frozenset[Permission]:

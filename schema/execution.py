@@ -5,10 +5,13 @@ attributes (`id`, `createdAt`, a name) that graphql-core nevertheless walks thro
 field machinery: a `ResolveInfo`, argument parsing, the resolver call, completion. For a field
 that Strawberry itself resolves by reading an attribute (no resolver, no field extension, so no
 guard or permission can apply) and whose type is a scalar or an enum, `PlainLeafExecution`
-(when no schema extension wraps resolvers)
-reads the attribute and serializes it directly. Anything else, and any value that is missing,
-awaitable or not serializable, takes graphql-core's own path, so nulls, errors and their
-messages stay exactly as they were."""
+reads the attribute and serializes it directly, as long as no schema extension wraps
+resolvers. Anything else, and any value that is missing, awaitable, raising or not
+serializable, takes graphql-core's own path, so nulls, errors and their messages stay exactly
+as they were.
+
+It subclasses graphql-core's executor (3.3, pinned in pyproject.toml): a change of its
+`execute_field` shows in tests/test_plain_leaves.py."""
 
 from __future__ import annotations
 
@@ -70,6 +73,10 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
+        """The completed value of one field of `source` (graphql-core's `execute_field`): for a
+        plain leaf, its attribute serialized by its type; for any other field, or when the
+        attribute is missing, None, awaitable or raises, or serializing it fails, graphql-core's
+        own path, which then gives the value, the null or the error it always gave."""
         node = field_details_list[0].node
         middleware = self.middleware_manager
         leaf = (
@@ -78,14 +85,17 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
             else plain_leaves(self.schema).get(parent_type.name, {}).get(node.name.value)
         )
         if leaf is not None:
-            value = getattr(source, leaf[0], None)
-            if value is not None and not self.is_awaitable(value):
-                try:
-                    serialized = leaf[1](value)
-                except Exception:
-                    serialized = None
-                if serialized is not None and serialized is not Undefined:
-                    return serialized
+            try:
+                value = getattr(source, leaf[0])
+                serialized = (
+                    None
+                    if value is None or self.is_awaitable(value)
+                    else leaf[1](value)  # the leaf type's serialize
+                )
+            except Exception:  # graphql-core's own path below reports it
+                serialized = None
+            if serialized is not None and serialized is not Undefined:
+                return serialized
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )

@@ -47,9 +47,11 @@ class _Attribute:
 
 @strawberry.type
 class PersonFields:
-    """Mixed into types whose `row` has an `account` foreign key. Plain fields, not resolvers,
-    so that a page of 100 members answers them without a resolver call each (issue 10); the
-    values come from `person_fields`."""
+    """Mixed into types built from a row with an `account` foreign key. Plain fields, not
+    resolvers, so that a page of 100 members answers them without a resolver call each (issue
+    10). The annotations are the GraphQL types; when the account was not fetched with the row
+    an attribute holds an awaitable of the value instead (`person_fields`), which GraphQL
+    awaits: Python code reads names from the row's account, not from these attributes."""
 
     first_name: str
     last_name: str

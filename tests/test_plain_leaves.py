@@ -44,10 +44,30 @@ ROWS: list[Any] = []
 
 
 @strawberry.type
+class Thing:
+    ok: str
+    name: str
+
+
+class RaisingThing:
+    """A source whose attribute read raises: an error on that one field, not the answer."""
+
+    ok = "fine"
+
+    @property
+    def name(self) -> str:
+        raise ValueError("boom")
+
+
+@strawberry.type
 class Query:
     @strawberry.field
     def rows(self) -> list[Row]:
         return list(ROWS)
+
+    @strawberry.field
+    def things(self) -> list[Thing | None]:
+        return [RaisingThing()]  # type: ignore[list-item]
 
 
 plain = strawberry.Schema(Query, execution_context_class=PlainLeafExecution)
@@ -111,3 +131,9 @@ def test_the_carespace_schema_has_no_guarded_field_on_the_short_path() -> None:
         for python_name, _ in fields.values():
             assert by_name[python_name].base_resolver is None, (type_name, python_name)
             assert not by_name[python_name].extensions, (type_name, python_name)
+
+
+async def test_an_attribute_that_raises_fails_only_its_field() -> None:
+    short, standard_answer = await both("{ things { ok name } }")
+    assert short == standard_answer
+    assert short == ({"things": [None]}, ["boom"])
