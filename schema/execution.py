@@ -65,6 +65,10 @@ def plain_leaves(schema: GraphQLSchema) -> dict[str, dict[str, PlainLeaf]]:
 class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, with plain leaf fields answered in place."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain_leaves = plain_leaves(self.schema)  # looked up once per operation
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -82,7 +86,7 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
         leaf = (
             None
             if (middleware is not None and middleware.middlewares) or node.arguments
-            else plain_leaves(self.schema).get(parent_type.name, {}).get(node.name.value)
+            else self._plain_leaves.get(parent_type.name, {}).get(node.name.value)
         )
         if leaf is not None:
             try:
