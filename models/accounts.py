@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from models.rows import FastRows
 from models.search import SearchColumn, SearchManager
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from models.members import Member
 
 
-class Account(SearchColumn, Model):
+class Account(SearchColumn, FastRows, Model):
     id = fields.UUIDField(primary_key=True)
     # Stored lower-cased, so the unique index makes email unique case-insensitively.
     email = fields.CharField(max_length=254, unique=True)
@@ -46,7 +47,7 @@ class Account(SearchColumn, Model):
         manager = SearchManager()
 
 
-class Session(Model):
+class Session(FastRows, Model):
     """A signed-in session. Only the SHA-256 of the bearer token is stored."""
 
     id = fields.UUIDField(primary_key=True)
@@ -71,7 +72,7 @@ class TokenPurpose(StrEnum):
     SIGN_IN = "SIGN_IN"
 
 
-class EmailToken(Model):
+class EmailToken(FastRows, Model):
     """A single-use, expiring token sent by email (verification, password reset, sign-in link)."""
 
     id = fields.UUIDField(primary_key=True)

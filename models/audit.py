@@ -8,6 +8,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from models.rows import FastRows
+
 
 class AuditOutcome(StrEnum):
     SUCCESS = "SUCCESS"
@@ -15,7 +17,7 @@ class AuditOutcome(StrEnum):
     FAILURE = "FAILURE"
 
 
-class AuditEvent(Model):
+class AuditEvent(FastRows, Model):
     # Plain UUID columns, not foreign keys: an audit line must outlive whatever it names.
     id = fields.UUIDField(primary_key=True)
     occurred_at = fields.DatetimeField(auto_now_add=True, db_index=True)

@@ -9,6 +9,8 @@ from tortoise import fields
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from models.rows import FastRows
+
 if TYPE_CHECKING:
     from models.healthspaces import Healthspace
     from models.members import Member
@@ -31,7 +33,7 @@ def current_connections(*conditions: Any, **filters: Any) -> QuerySet[Connection
     return Connection.filter(*conditions, current_key__not_isnull=True, **filters)
 
 
-class Connection(Model):
+class Connection(FastRows, Model):
     id = fields.UUIDField(primary_key=True)
     healthspace: fields.ForeignKeyRelation[Healthspace] = fields.ForeignKeyField(
         "models.Healthspace", related_name="connections", on_delete=fields.RESTRICT

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from models.rows import FastRows
 from models.search import SearchColumn, SearchManager
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ def default_reminder_days() -> list[int]:
     return [3, 7]
 
 
-class Healthspace(SearchColumn, Model):
+class Healthspace(SearchColumn, FastRows, Model):
     id = fields.UUIDField(primary_key=True)
     name = fields.CharField(max_length=200)
     description = fields.TextField(default="")

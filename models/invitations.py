@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
+from models.rows import FastRows
+
 if TYPE_CHECKING:
     from models.healthspaces import Healthspace
     from models.members import Member
@@ -21,7 +23,7 @@ class InvitationStatus(StrEnum):
     EXPIRED = "EXPIRED"
 
 
-class RosterBatch(Model):
+class RosterBatch(FastRows, Model):
     id = fields.UUIDField(primary_key=True)
     healthspace: fields.ForeignKeyRelation[Healthspace] = fields.ForeignKeyField(
         "models.Healthspace", related_name="roster_batches", on_delete=fields.RESTRICT
@@ -46,7 +48,7 @@ class RosterBatch(Model):
         table = "roster_batch"
 
 
-class Invitation(Model):
+class Invitation(FastRows, Model):
     id = fields.UUIDField(primary_key=True)
     healthspace: fields.ForeignKeyRelation[Healthspace] = fields.ForeignKeyField(
         "models.Healthspace", related_name="invitations", on_delete=fields.RESTRICT

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from models.rows import FastRows
+
 if TYPE_CHECKING:
     from models.accounts import Account
     from models.healthspaces import Healthspace
@@ -22,7 +24,7 @@ class JoinRequestStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-class JoinRequest(Model):
+class JoinRequest(FastRows, Model):
     id = fields.UUIDField(primary_key=True)
     healthspace: fields.ForeignKeyRelation[Healthspace] = fields.ForeignKeyField(
         "models.Healthspace", related_name="join_requests", on_delete=fields.RESTRICT

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from models.rows import FastRows
 from models.search import SearchColumn, SearchManager
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class MemberStatus(StrEnum):
     DEACTIVATED = "DEACTIVATED"
 
 
-class Member(SearchColumn, Model):
+class Member(SearchColumn, FastRows, Model):
     id = fields.UUIDField(primary_key=True)
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="memberships", on_delete=fields.RESTRICT

@@ -7,6 +7,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from models.rows import FastRows
+
 
 class OutboxStatus(StrEnum):
     PENDING = "PENDING"
@@ -14,7 +16,7 @@ class OutboxStatus(StrEnum):
     FAILED = "FAILED"
 
 
-class OutboxMessage(Model):
+class OutboxMessage(FastRows, Model):
     id = fields.UUIDField(primary_key=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     # Which message this is (e.g. "invitation", "verify_email"): for logs and tests.

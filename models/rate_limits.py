@@ -6,8 +6,10 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from models.rows import FastRows
 
-class RateLimitHit(Model):
+
+class RateLimitHit(FastRows, Model):
     id = fields.BigIntField(primary_key=True)
     # sha256 hex of "<limit name>:<value>": no address or email is stored here.
     key = fields.CharField(max_length=64)

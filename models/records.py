@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from models.rows import FastRows
+
 if TYPE_CHECKING:
     from models.healthspaces import Healthspace
     from models.members import Member
@@ -42,7 +44,7 @@ class AssignmentStatus(StrEnum):
     REVIEWED = "REVIEWED"
 
 
-class Assignment(Model):
+class Assignment(FastRows, Model):
     """A treatment assignment (FHIR Task) planned by staff for one client."""
 
     id = fields.UUIDField(primary_key=True)
@@ -81,7 +83,7 @@ class Assignment(Model):
         indexes = (("client_id", "status"),)
 
 
-class Note(Model):
+class Note(FastRows, Model):
     """A staff-only note in the record of a client, append-only.
 
     The migration installs triggers that refuse UPDATE and DELETE of these rows."""
@@ -106,7 +108,7 @@ class Note(Model):
         table = "note"
 
 
-class VideoCall(Model):
+class VideoCall(FastRows, Model):
     """One video call (FHIR Encounter, class virtual) with when, with whom and how long.
 
     Never its content. Written by connected staff or by an integration holding an API token."""
@@ -146,7 +148,7 @@ class ApiTokenScope(StrEnum):
     LOG_VIDEO_CALLS = "LOG_VIDEO_CALLS"
 
 
-class ApiToken(Model):
+class ApiToken(FastRows, Model):
     """A token of a Healthspace for an integration such as the video-call service.
 
     Only the SHA-256 of the token is stored; revoked tokens stay as history."""
