@@ -27,7 +27,7 @@ from resolvers.operations import routes as operation_routes
 from schema.errors_masking import MaskUnexpectedErrors
 from schema.execution import PlainLeafExecution
 from schema.exposure import HideSuggestions
-from schema.extensions import read_path_extensions
+from schema.extensions import PassedDocuments, read_path_extensions
 from schema.input_limits import BoundedInputs
 from schema.limits import EnforceQueryLimits
 from schema.records import AccessLogWritten
@@ -55,12 +55,13 @@ Subscription = merge_types("Subscription", tuple(ROOT_SUBSCRIPTIONS))
 
 def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawberry.Schema:
     """The schema with its extensions, in the order they wrap an operation."""
+    inputs_passed = PassedDocuments()
     extensions: list[Any] = [
         FreshViewerPerOperation,
         SubscriptionsOverWebSocket,
         lambda: MeasureOperations(metrics or Metrics()),
         lambda: EnforceQueryLimits(settings.limits),
-        BoundedInputs,
+        lambda: BoundedInputs(inputs_passed),
         lambda: MaskUnexpectedErrors(should_mask_error=should_mask),
         AccessLogWritten,
         *read_path_extensions(),

@@ -2,11 +2,12 @@
 
 A page of 100 members with their accounts is 200 model objects, and a read of S4 (issue 10)
 makes about 400. Tortoise's `Model._init_from_db` sets four bookkeeping attributes through
-`Model.__setattr__` (a Python method that also checks relations) and parses every UUID column
-with `uuid.UUID(text)`; together about a third of the time a row takes. `FastRows` builds the
-same object: the same attributes with the same values, converted by the same fields (checked for
-every model in tests/test_rows.py), writing them straight into the object's `__dict__`, and reads
-a UUID's 32 hex digits in one `int()`. A partial row (`.only()`) takes Tortoise's own path.
+`Model.__setattr__` (a Python method that also checks relations), parses every UUID column with
+`uuid.UUID(text)` and every enum column through `Enum.__call__`: together about a third of the
+time a row takes. `FastRows` builds the same object (the same attributes with the same values,
+checked for every model in tests/test_rows.py), writing them straight into the object's
+`__dict__`, reading a UUID's 32 hex digits in one `int()` and an enum member from the enum's own
+value map. A partial row (`.only()`) takes Tortoise's own path.
 
 This overrides a private method of Tortoise (1.1, pinned below 2 in pyproject.toml); the test
 compares it with Tortoise's own on every model, so a change there fails the suite, not a read.
@@ -14,10 +15,11 @@ compares it with Tortoise's own on every model, so a change there fails the suit
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID, SafeUUID
 
-from tortoise.fields.data import UUIDField
+from tortoise.fields.data import CharEnumFieldInstance, UUIDField
 from tortoise.models import Model
 
 # The mixin is listed before `Model` in a model's bases; to the type checker it is a Model.
@@ -47,6 +49,16 @@ def uuid_of(value: Any) -> UUID | None:
     return UUID(value)  # braces, "urn:uuid:", or the error uuid.UUID gives
 
 
+def enum_member(enum_type: type[Enum], value: Any) -> Enum | None:
+    """A CharEnumField column's value as its enum member, as `enum_type(value)` gives it (one
+    dict lookup instead of Enum's call machinery); None stays None. Raises ValueError for a
+    value that is no member's, as `enum_type(value)` does."""
+    member = enum_type._value2member_map_.get(value)
+    if member is not None or value is None:
+        return member
+    return enum_type(value)
+
+
 class FastRows(_Mixin):
     """Mixed into every Carespace model (listed before `Model`): rows read from the database
     become objects through `_init_from_db` below."""
@@ -72,9 +84,13 @@ class FastRows(_Mixin):
                 values[name] = value if value is None else field.field_type(value)
             for key, name, field in meta.db_complex_fields:
                 value = kwargs[key]
-                values[name] = (
-                    uuid_of(value) if type(field) is UUIDField else field.to_python_value(value)
-                )
+                kind = type(field)
+                if kind is UUIDField:
+                    values[name] = uuid_of(value)
+                elif kind is CharEnumFieldInstance:
+                    values[name] = enum_member(field.enum_type, value)  # type: ignore[attr-defined]
+                else:
+                    values[name] = field.to_python_value(value)
         except KeyError:  # a partial row (`.only()`): Tortoise's own, slower path
             row = _tortoise_init_from_db(cls, **kwargs)
         return row

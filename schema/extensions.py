@@ -5,10 +5,11 @@ the same few documents over and over: `ParserCache` keeps the parsed document fo
 document text, bounded (least recently used out first), so a client sending endless distinct
 documents cannot grow the server's memory. `StaticValidationCache` remembers, per document text,
 that it passed graphql-core's standard rules (and the other rules that depend on the text
-only); the rules that read the request's variables (the query cost rule of schema/limits.py,
-marked `VARIES_WITH_VARIABLES`) run on every request, so the same text can still be allowed
-with `first: 5` and refused with `first: 100000`. A document that fails validation is never
-cached: it is validated again, whole, each time.
+only). The rules that read the request's variables (the query cost rule of schema/limits.py,
+marked `VARIES_WITH_VARIABLES`) are remembered per document text *and variables*
+(`variables_key`): the same text can still be allowed with `first: 5` and refused with
+`first: 100000`, and front ends polling with the same variables skip them too. A document that
+fails validation is never cached: it is validated again, whole, each time.
 
 `freeze_startup_heap` is about the same cost from the other side: a read builds thousands of
 short-lived objects (rows, nodes, tasks), which triggers garbage collections, and each full
@@ -22,6 +23,7 @@ import gc
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 
+import orjson
 from graphql import GraphQLError, validate
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import ParserCache, SchemaExtension
@@ -47,9 +49,20 @@ class ParsedDocuments(ParserCache):
         yield
 
 
+def variables_key(variables: object) -> bytes | None:
+    """The request's variables as one hashable value (canonical JSON, keys sorted), for keying
+    a verdict that depends on them; None when they are not plain JSON (nothing is cached)."""
+    try:
+        return orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+
+
 def varies_with_variables(rule: type[ASTValidationRule]) -> bool:
-    """Whether a validation rule's verdict depends on more than the document text (it is then
-    run on every request, never cached); rules mark it with `VARIES_WITH_VARIABLES = True`."""
+    """Whether a validation rule's verdict depends on more than the document text; rules mark
+    it with `VARIES_WITH_VARIABLES = True`. Such a rule's verdict is remembered per text and
+    variables only when the rule also names, in `VERDICT_KEY` (hashable), everything else its
+    verdict depends on (a new rule class per request is otherwise never the same key)."""
     return bool(getattr(rule, "VARIES_WITH_VARIABLES", False))
 
 
@@ -80,11 +93,14 @@ class PassedDocuments:
 
 class StaticValidationCache(SchemaExtension):
     """Validates with the rules that depend on the text only once per distinct text that
-    passes, and with the rules that read variables (`varies_with_variables`) on every request.
-    Validation errors are the same as without the cache."""
+    passes, and with the rules that read variables (`varies_with_variables`) once per distinct
+    text and variables that pass (kept apart in `passed_with_variables`, so that requests
+    with ever new variables never push the texts out). Validation errors are the same as
+    without the cache."""
 
-    def __init__(self, passed: PassedDocuments) -> None:
+    def __init__(self, passed: PassedDocuments, passed_with_variables: PassedDocuments) -> None:
         self.passed = passed
+        self.passed_with_variables = passed_with_variables
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -101,7 +117,15 @@ class StaticValidationCache(SchemaExtension):
             if not errors:
                 self.passed.add(key)
             if per_request:
-                errors = [*errors, *validate(schema, document, per_request)]
+                verdicts = tuple(getattr(rule, "VERDICT_KEY", None) for rule in per_request)
+                variables = variables_key(context.variables)
+                request_key = (key, verdicts, variables)
+                cacheable = variables is not None and None not in verdicts
+                if not (cacheable and request_key in self.passed_with_variables):
+                    varying = validate(schema, document, per_request)
+                    if cacheable and not errors and not varying:
+                        self.passed_with_variables.add(request_key)
+                    errors = [*errors, *varying]
             context.pre_execution_errors = errors
         yield
 
@@ -109,10 +133,10 @@ class StaticValidationCache(SchemaExtension):
 def read_path_extensions() -> list[Callable[[], SchemaExtension]]:
     """Factories for the caching extensions, to append to the schema's extensions. Each call
     makes a fresh validation cache: build one list per schema."""
-    passed = PassedDocuments()
+    passed, passed_with_variables = PassedDocuments(), PassedDocuments()
     return [
         lambda: ParsedDocuments(maxsize=DOCUMENTS_CACHED),
-        lambda: StaticValidationCache(passed),
+        lambda: StaticValidationCache(passed, passed_with_variables),
     ]
 
 

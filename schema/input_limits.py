@@ -27,6 +27,8 @@ from graphql import (
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 
+from schema.extensions import PassedDocuments, variables_key
+
 MAX_EMAIL_LENGTH = 254
 MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_WORDS = 10
@@ -123,15 +125,25 @@ def input_errors(document: Any, variables: Mapping[str, Any]) -> list[GraphQLErr
 
 class BoundedInputs(SchemaExtension):
     """Refuses an operation with an over-long string argument (code BAD_USER_INPUT, with
-    `argument`, `limit` and `length`) after validation and before execution."""
+    `argument`, `limit` and `length`) after validation and before execution. A document text
+    and variables that passed are remembered in `passed` (shared by the schema's requests, see
+    `schema.extensions.PassedDocuments`) and not walked again."""
+
+    def __init__(self, passed: PassedDocuments) -> None:
+        self.passed = passed
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
             variables = context.variables if isinstance(context.variables, Mapping) else {}
-            errors = input_errors(document, variables)
-            if errors:
-                # A result set here means strawberry does not execute the operation at all.
-                context.result = ExecutionResult(data=None, errors=errors)
+            known = variables_key(variables) if context.query is not None else None
+            key = (context.query, known)
+            if known is None or key not in self.passed:
+                errors = input_errors(document, variables)
+                if errors:
+                    # A result set here means strawberry does not execute the operation at all.
+                    context.result = ExecutionResult(data=None, errors=errors)
+                elif known is not None:
+                    self.passed.add(key)
         yield

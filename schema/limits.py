@@ -181,8 +181,10 @@ def limits_rule(limits: QueryLimits, variables: Mapping[str, Any]) -> type[Valid
     the limit (`depth`/`aliases`/`cost` and `limit`)."""
 
     class QueryLimitsRule(ValidationRule):
-        # Reads the variables: run on every request, never cached (schema/extensions.py).
+        # Reads the variables: its verdict is remembered per document text and variables
+        # (schema/extensions.py); the limits are the rest of what it depends on.
         VARIES_WITH_VARIABLES = True
+        VERDICT_KEY = limits
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             walker = _Walker(self.context, limits, variables)

@@ -139,3 +139,20 @@ async def test_an_unexpected_error_is_masked_and_logged_once_without_values(
     assert "ValueError" in lines[0].getMessage() and "signIn" in lines[0].getMessage()
     assert "secret.person" not in caplog.text
     assert lines[0].exc_info is None
+
+
+async def test_a_remembered_document_is_still_refused_with_longer_variables(
+    administrator: Person, healthspace: models.Healthspace
+) -> None:
+    # given a search that passed twice with the same variables (remembered the second time)
+    for _ in range(2):
+        fine = await administrator(MEMBERS, id=str(healthspace.id), search="Jansen")
+        assert not fine.get("errors"), fine
+
+    # when the same document comes with a search over the limit, twice
+    for _ in range(2):
+        long = await administrator(MEMBERS, id=str(healthspace.id), search="x" * 201)
+        # then it is refused each time, and the short one still passes afterwards
+        _assert_refused(long, "search")
+    again = await administrator(MEMBERS, id=str(healthspace.id), search="Jansen")
+    assert again["data"]["healthspace"]["members"]["totalCount"] == 0

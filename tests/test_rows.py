@@ -16,7 +16,7 @@ from tortoise.connection import get_connection
 from tortoise.models import Model
 
 import models
-from models.rows import FastRows, uuid_of
+from models.rows import FastRows, enum_member, uuid_of
 
 _tortoise_init_from_db = Model._init_from_db.__func__  # type: ignore[attr-defined]
 _numbers = count(1)
@@ -144,3 +144,13 @@ def test_uuid_of_keeps_none_and_uuids() -> None:
     value = uuid.uuid4()
     assert uuid_of(None) is None
     assert uuid_of(value) is value
+
+
+def test_enum_member_reads_values_as_the_enum_does() -> None:
+    assert enum_member(models.MemberKind, "CLIENT") is models.MemberKind.CLIENT
+    assert enum_member(models.MemberKind, models.MemberKind.STAFF) is models.MemberKind.STAFF
+    assert enum_member(models.MemberKind, None) is None
+    with pytest.raises(ValueError):
+        models.MemberKind("client")
+    with pytest.raises(ValueError):
+        enum_member(models.MemberKind, "client")

@@ -1,5 +1,5 @@
 """The validation cache (schema/extensions.py): a document passes the standard rules once per
-text, but the query cost rule, which reads the variables, runs on every request; a cached
+text, and the query cost rule, which reads the variables, once per text and variables; a cached
 verdict never lets a costly request through."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ async def test_an_invalid_document_is_refused_every_time(
         assert result["errors"], result
 
 
-def test_the_cost_rule_is_marked_to_run_on_every_request() -> None:
+def test_the_cost_rule_is_marked_as_reading_the_variables() -> None:
     assert varies_with_variables(limits_rule(QueryLimits(), {}))
     assert not varies_with_variables(ValidationRule)
 
@@ -70,3 +70,28 @@ def test_passed_documents_are_bounded_and_counted() -> None:
     assert "a" not in passed  # least recently used went out first
     assert "c" in passed and "b" in passed
     assert passed.hits == 2
+
+
+async def test_the_cost_rule_runs_once_per_document_and_variables(
+    administrator: Person, healthspace: models.Healthspace, monkeypatch: Any
+) -> None:
+    import schema.limits
+
+    runs: list[int] = []
+    cost = schema.limits._Walker.cost
+
+    def counted(self: Any, *args: Any) -> int:
+        runs.append(1)
+        return cost(self, *args)
+
+    monkeypatch.setattr(schema.limits._Walker, "cost", counted)
+    # given one request measured (the walk recurses: count the top-level calls)
+    await administrator(PAGES, id=str(healthspace.id), n=5)
+    first = len(runs)
+    assert first > 0
+    # when the same document comes with the same variables, then it is not measured again
+    await administrator(PAGES, id=str(healthspace.id), n=5)
+    assert len(runs) == first
+    # and with other variables it is
+    await administrator(PAGES, id=str(healthspace.id), n=6)
+    assert len(runs) == 2 * first
