@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 import models
+from models.prepared import Prepared
 from permissions.roles import Permission, permissions_of
 
 
@@ -18,6 +19,14 @@ class Unknown(Enum):
 
 
 UNKNOWN = Unknown.UNKNOWN
+
+# The viewer's active memberships, each with its Healthspace: read once per request with a
+# viewer, prepared once (models/prepared.py).
+_ACTIVE_MEMBERSHIPS = Prepared(
+    lambda account_id: models.Member.filter(
+        account_id=account_id, status=models.MemberStatus.ACTIVE
+    ).select_related("healthspace")
+)
 
 
 @dataclass
@@ -69,9 +78,7 @@ class Viewer:
 
     @staticmethod
     async def _read_memberships(account: models.Account) -> dict[uuid.UUID, models.Member]:
-        rows = await models.Member.filter(
-            account_id=account.id, status=models.MemberStatus.ACTIVE
-        ).select_related("healthspace")
+        rows = await _ACTIVE_MEMBERSHIPS.rows(account.id)
         for row in rows:  # the viewer's own account, as if fetched with each membership
             object.__setattr__(row, "_account", account)
         return {row.healthspace_id: row for row in rows}

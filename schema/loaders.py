@@ -7,6 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
+from functools import cache
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -15,6 +16,7 @@ from tortoise.models import Model
 import models
 from domain.connections import connected_keys, current_connections_on_side, own_side
 from domain.member_lists import MemberFilter, count_members
+from models.prepared import Prepared
 
 M = TypeVar("M", bound=Model)
 K = TypeVar("K")
@@ -45,12 +47,18 @@ def ready(loader: DataLoader[K, V], key: K) -> V | NotReady:
 MemberCountKey = tuple[uuid.UUID, MemberFilter]
 
 
+@cache
+def _rows_by_id(model: type[M], related: tuple[str, ...]) -> Prepared[M]:
+    """The prepared read of `model` rows by id, `related` fetched with them: one per model for
+    the process, so that every request's loaders run the SQL prepared once."""
+    return Prepared(lambda ids: model.filter(id__in=ids).select_related(*related))
+
+
 def _by_id(model: type[M], *related: str) -> Callable[[list[uuid.UUID]], Awaitable[list[M | None]]]:
+    read = _rows_by_id(model, related)
+
     async def load(ids: list[uuid.UUID]) -> list[M | None]:
-        query = model.filter(id__in=ids)
-        if related:
-            query = query.select_related(*related)
-        found = {row.pk: row for row in await query}
+        found = {row.pk: row for row in await read.rows(ids)}
         return [found.get(row_id) for row_id in ids]
 
     return load
@@ -74,13 +82,16 @@ def side_key(member: models.Member) -> MemberSideKey:
     return (member.id, member.kind)
 
 
+_CURRENT_CONNECTIONS = Prepared(current_connections_on_side)
+
+
 async def _current_connections(keys: list[MemberSideKey]) -> list[list[models.Connection]]:
     """One statement per kind among the keys (a page of clients: one)."""
     grouped: dict[MemberSideKey, list[models.Connection]] = defaultdict(list)
     for kind in {kind for _, kind in keys}:
         ids = [member_id for member_id, of_kind in keys if of_kind == kind]
         side = own_side(kind)
-        for row in await current_connections_on_side(kind, ids):
+        for row in await _CURRENT_CONNECTIONS.rows(kind, ids):
             grouped[(getattr(row, side), kind)].append(row)
     return [grouped.get(key, []) for key in keys]
 

@@ -1,0 +1,124 @@
+"""models/prepared.py: a prepared read returns what awaiting its queryset returns, for every
+shape, on SQLite and PostgreSQL; a shape whose values do not reach the SQL as parameters is
+read the ordinary way; a read inside a transaction sees the transaction's rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+from tortoise.transactions import in_transaction
+
+import models
+import models.prepared
+from domain.members import add_member
+from models.prepared import Prepared
+from permissions.roles import Role
+
+
+async def _members(count: int) -> tuple[models.Healthspace, list[models.Member]]:
+    healthspace = await models.Healthspace.create(name=f"Prepared {uuid.uuid4().hex[:6]}")
+    made = []
+    for number in range(count):
+        account = await models.Account.create(
+            email=f"p{number}-{uuid.uuid4().hex[:6]}@example.org",
+            first_name="Anna",
+            last_name=f"Jansen {number}",
+        )
+        kind = models.MemberKind.CLIENT if number % 2 else models.MemberKind.STAFF
+        roles = [] if kind == models.MemberKind.CLIENT else [Role.CLINICIAN.value]
+        made.append(await add_member(account, healthspace.id, kind, roles=roles))
+    return healthspace, made
+
+
+def _ids(rows: list[Any]) -> list[uuid.UUID]:
+    return [row.id for row in rows]
+
+
+async def test_rows_are_those_of_the_queryset_for_every_shape(db: str) -> None:
+    healthspace, members = await _members(6)
+    read = Prepared(
+        lambda healthspace_id, kind, ids, limit: (
+            models.Member.filter(healthspace_id=healthspace_id, kind=kind, id__in=ids)
+            .select_related("account")
+            .order_by("id")
+            .limit(limit)
+        )
+    )
+    all_ids = _ids(members)
+    cases = [
+        (healthspace.id, models.MemberKind.CLIENT, all_ids, 10),
+        (healthspace.id, models.MemberKind.STAFF, all_ids, 10),
+        (healthspace.id, models.MemberKind.CLIENT, all_ids, 2),
+        (healthspace.id, models.MemberKind.STAFF, all_ids[:3], 10),
+        (uuid.uuid4(), models.MemberKind.STAFF, all_ids, 10),
+        (healthspace.id, models.MemberKind.CLIENT, [], 10),
+    ]
+    for _ in range(2):  # the first round prepares each shape, the second reuses it
+        for values in cases:
+            expected = await read._build(*values)
+            got = await read.rows(*values)
+            assert _ids(got) == _ids(expected), values
+            assert [row.account.email for row in got] == [row.account.email for row in expected]
+    prepared = [plan for plan in read._plans.values() if plan is not None]
+    # shapes: CLIENT with 6 ids, STAFF with 6, STAFF with 3, CLIENT with none (a limit varies)
+    assert len(prepared) == 4
+
+
+async def test_constants_stay_constants(db: str) -> None:
+    _, members = await _members(2)
+    account_id = members[0].account_id
+    read = Prepared(
+        lambda account_id: models.Member.filter(
+            account_id=account_id, status=models.MemberStatus.ACTIVE
+        )
+    )
+    assert _ids(await read.rows(account_id)) == [members[0].id]
+    members[0].status = models.MemberStatus.DEACTIVATED
+    await members[0].save(update_fields=["status"])
+    assert await read.rows(account_id) == []
+
+
+async def test_a_value_not_passed_as_a_parameter_is_read_the_ordinary_way(db: str) -> None:
+    await _members(3)
+    # icontains turns the text into a pattern: the stand-in never appears as a parameter
+    read = Prepared(
+        lambda text: models.Account.filter(last_name__icontains=text).order_by("last_name")
+    )
+    for _ in range(2):
+        found = await read.rows("jansen 1")
+        assert [row.last_name for row in found] == ["Jansen 1"]
+    assert list(read._plans.values()) == [None]
+    # a date is never a stand-in: not prepared, still right
+    since = Prepared(lambda moment: models.Member.filter(created_at__gte=moment))
+    assert len(await since.rows(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))) == 3
+    assert since._plans == {}
+
+
+async def test_a_read_inside_a_transaction_sees_its_rows(db: str) -> None:
+    healthspace, _ = await _members(1)
+    read = Prepared(lambda healthspace_id: models.Member.filter(healthspace_id=healthspace_id))
+    assert len(await read.rows(healthspace.id)) == 1
+    with pytest.raises(RuntimeError):
+        async with in_transaction():
+            account = await models.Account.create(
+                email=f"t-{uuid.uuid4().hex[:6]}@example.org", first_name="T", last_name="T"
+            )
+            await models.Member.create(
+                account=account, healthspace=healthspace, kind=models.MemberKind.CLIENT
+            )
+            assert len(await read.rows(healthspace.id)) == 2
+            raise RuntimeError("roll back")
+    assert len(await read.rows(healthspace.id)) == 1
+
+
+async def test_shapes_kept_are_bounded(db: str, monkeypatch: Any) -> None:
+    _, members = await _members(4)
+    monkeypatch.setattr(models.prepared, "PLANS_KEPT", 2)
+    read = Prepared(lambda ids: models.Member.filter(id__in=ids).order_by("id"))
+    ids = _ids(members)
+    for length in range(1, 5):
+        assert _ids(await read.rows(ids[:length])) == sorted(ids[:length])
+    assert len(read._plans) == 2
