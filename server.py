@@ -25,7 +25,7 @@ from resolvers.middleware.request_log import RequestId
 from resolvers.operations import CountRequests, Health, MeasureOperations, Metrics
 from resolvers.operations import routes as operation_routes
 from schema.errors_masking import MaskUnexpectedErrors
-from schema.execution import PlainLeafExecution
+from schema.execution import PlainLeafExecution, call_resolvers_directly
 from schema.exposure import HideSuggestions
 from schema.extensions import PassedDocuments, read_path_extensions
 from schema.input_limits import BoundedInputs
@@ -70,13 +70,15 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawber
         extensions.append(DisableIntrospection)
     if not settings.debug:
         extensions.append(HideSuggestions)
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         execution_context_class=PlainLeafExecution,
     )
+    call_resolvers_directly(schema)
+    return schema
 
 
 def middleware(environment: Environment, metrics: Metrics) -> list[Middleware]:

@@ -1,11 +1,12 @@
 """The lists of members a staff member reads: a Healthspace's members, "my clients", clients
-without a connection. Each read returns an ordered query (the GraphQL layer pages it) or, for
-counts, one statement for many Healthspaces at once."""
+without a connection. Each read returns an ordered query or a `MemberList` (the GraphQL layer
+pages it) or, for counts, one statement for many Healthspaces at once. The lists every front
+end polls ("My clients", a Healthspace's members) are prepared reads (models/prepared.py)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from tortoise.expressions import Subquery
@@ -17,6 +18,7 @@ from domain.connections import current_connections_of_staff
 from domain.search import client_search, member_search
 from domain.task_sources import clients_with_tasks, task_sources
 from models.columns import column_values
+from models.prepared import Prepared
 
 
 def ordered_by_name(query: QuerySet[models.Member]) -> QuerySet[models.Member]:
@@ -46,10 +48,36 @@ def _filtered(query: QuerySet[models.Member], wanted: MemberFilter) -> QuerySet[
     return query
 
 
-def members(healthspace_id: uuid.UUID, wanted: MemberFilter) -> QuerySet[models.Member]:
-    """A Healthspace's members that match, by surname, with their accounts."""
+@dataclass(frozen=True)
+class MemberList:
+    """An ordered list of members, read a page at a time: `rows(offset, limit)` (accounts
+    fetched with them) and `count()` (how many in all)."""
+
+    rows: Callable[[int, int], Awaitable[list[models.Member]]]
+    count: Callable[[], Awaitable[int]]
+
+
+def _members(
+    healthspace_id: uuid.UUID,
+    kind: models.MemberKind | None,
+    status: models.MemberStatus | None,
+    search: str | None,
+) -> QuerySet[models.Member]:
     query = models.Member.filter(healthspace_id=healthspace_id).select_related("account")
-    return ordered_by_name(_filtered(query, wanted))
+    return ordered_by_name(_filtered(query, MemberFilter(kind, status, search)))
+
+
+_MEMBERS = Prepared(_members)
+
+
+def members(healthspace_id: uuid.UUID, wanted: MemberFilter) -> MemberList:
+    """A Healthspace's members that match, by surname, with their accounts. Counted with
+    `count_members` (one statement for many Healthspaces)."""
+    values = (healthspace_id, wanted.kind, wanted.status, wanted.search)
+    return MemberList(
+        rows=lambda offset, limit: _MEMBERS.rows(*values, offset=offset, limit=limit),
+        count=lambda: _MEMBERS.count(*values),
+    )
 
 
 async def count_members(healthspace_ids: Sequence[uuid.UUID], wanted: MemberFilter) -> list[int]:
@@ -65,34 +93,56 @@ async def count_members(healthspace_ids: Sequence[uuid.UUID], wanted: MemberFilt
     return [counts.get(healthspace_id, 0) for healthspace_id in healthspace_ids]
 
 
+def _my_clients(staff_id: uuid.UUID, search: str | None) -> QuerySet[models.Member]:
+    # No healthspace filter: a connection links two members of one Healthspace
+    # (`domain.connections.check_connectable`) and the staff member is a member of this one.
+    # With it, SQLite walks every client of the Healthspace instead of the staff member's
+    # connections.
+    query = models.Member.filter(
+        kind=models.MemberKind.CLIENT,
+        status=models.MemberStatus.ACTIVE,
+        id__in=Subquery(current_connections_of_staff(staff_id).values("client_id")),
+    )
+    if search and search.strip():
+        query = query.filter(client_search(search.strip()))
+    return query
+
+
+_MY_CLIENTS = Prepared(
+    lambda staff_id, search: ordered_by_name(
+        _my_clients(staff_id, search).select_related("account")
+    )
+)
+
+
 async def my_clients(
     healthspace_id: uuid.UUID, staff: models.Member, *, search: str | None, with_tasks: bool
-) -> QuerySet[models.Member] | None:
+) -> MemberList | None:
     """The active clients `staff` is connected to, by surname, with their accounts; search
     matches surname, first name, identification number or date of birth (every word);
     `with_tasks` keeps those a registered task source has a task for. None when nobody can
     match (no task sources, or no client with tasks, or `staff` not of this Healthspace)."""
     if staff.healthspace_id != healthspace_id:
         return None
-    # No healthspace filter: a connection links two members of one Healthspace
-    # (`domain.connections.check_connectable`) and `staff` is a member of this one. With it,
-    # SQLite walks every client of the Healthspace instead of the staff member's connections.
-    query = models.Member.filter(
-        kind=models.MemberKind.CLIENT,
-        status=models.MemberStatus.ACTIVE,
-        id__in=Subquery(current_connections_of_staff(staff.id).values("client_id")),
+    if not with_tasks:
+        return MemberList(
+            rows=lambda offset, limit: _MY_CLIENTS.rows(
+                staff.id, search, offset=offset, limit=limit
+            ),
+            count=lambda: _MY_CLIENTS.count(staff.id, search),
+        )
+    if not task_sources():
+        return None
+    query = _my_clients(staff.id, search)
+    client_ids = await column_values(query, "id", uuid.UUID)
+    needing = await clients_with_tasks(healthspace_id, staff.id, list(client_ids))
+    if not needing:
+        return None
+    with_tasks_query = ordered_by_name(query.filter(id__in=list(needing)).select_related("account"))
+    return MemberList(
+        rows=lambda offset, limit: with_tasks_query.offset(offset).limit(limit),
+        count=with_tasks_query.count,
     )
-    if search and search.strip():
-        query = query.filter(client_search(search.strip()))
-    if with_tasks:
-        if not task_sources():
-            return None
-        client_ids = await column_values(query, "id", uuid.UUID)
-        needing = await clients_with_tasks(healthspace_id, staff.id, list(client_ids))
-        if not needing:
-            return None
-        query = query.filter(id__in=list(needing))
-    return ordered_by_name(query.select_related("account"))
 
 
 async def count_my_clients_with_tasks(healthspace_id: uuid.UUID, staff: models.Member) -> int:

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
+from tortoise.queryset import CountQuery, QuerySet
 
 M = TypeVar("M", bound=Model)
 
@@ -94,7 +95,7 @@ class _Plan:
         return out
 
 
-def _plan(query: QuerySet[Any], values: Sequence[object]) -> _Plan | None:
+def _plan(query: QuerySet[Any] | CountQuery, values: Sequence[object]) -> _Plan | None:
     """The plan of `query`, built from `values` where every varying value is a stand-in;
     None when a stand-in does not reach the parameters as itself or its text."""
     stand_ins: dict[object, tuple[int, int | None]] = {}
@@ -103,9 +104,15 @@ def _plan(query: QuerySet[Any], values: Sequence[object]) -> _Plan | None:
             stand_ins.update({item: (index, position) for position, item in enumerate(value)})
         elif _varies(value):
             stand_ins[value] = (index, None)
-    if query._prefetch_map or query._prefetch_queries or query._single:
+    if isinstance(query, CountQuery):
+        if query._limit is not None or query._offset:
+            return None  # Tortoise applies those to the count in Python
+        select_related_idx: Any = None
+    elif query._prefetch_map or query._prefetch_queries or query._single:
         return None
     query._make_query()
+    if isinstance(query, QuerySet):
+        select_related_idx = query._select_related_idx
     sql, parameters = query.query.get_parameterized_sql()
     sources: list[_Source] = []
     constants: list[object] = []
@@ -127,7 +134,7 @@ def _plan(query: QuerySet[Any], values: Sequence[object]) -> _Plan | None:
         sql=sql,
         sources=tuple(sources),
         constants=tuple(constants),
-        select_related_idx=query._select_related_idx,
+        select_related_idx=select_related_idx,
         custom_fields=tuple(query._annotations),
     )
 
@@ -144,30 +151,26 @@ def _parse_uuid(parameter: object) -> uuid.UUID | None:
 class Prepared(Generic[M]):
     """A read of model rows built by `build(*values)` (a queryset of rows, no prefetch, no
     `.get()`), prepared per shape (see the module's docstring). `rows(*values)` returns what
-    `await build(*values)` returns, in the same order, read in the same transaction."""
+    `await build(*values)` returns (with a `limit`: the page from `offset`) and
+    `count(*values)` what `await build(*values).count()` does, read in the same transaction."""
 
     def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
         self._build = build
         self._plans: dict[Hashable, _Plan | None] = {}
 
-    async def rows(self, *values: Any) -> list[M]:
-        query = self._build(*values)
+    def _page(self, *values: Any) -> QuerySet[M]:
+        *filters, offset, limit = values
+        return self._build(*filters).offset(offset).limit(limit)
+
+    async def rows(
+        self, *values: Any, offset: int | None = None, limit: int | None = None
+    ) -> list[M]:
+        build = self._build
+        if offset is not None or limit is not None:
+            build, values = self._page, (*values, offset or 0, limit)
+        query = build(*values)
         db = query._choose_db()
-        shape = _shape(values)
-        key = (db.capabilities.dialect, shape)
-        plan = self._plans.get(key) if shape is not None else None
-        if plan is None and shape is not None and key not in self._plans:
-            if len(self._plans) >= PLANS_KEPT:
-                return await query  # ever new shapes (list lengths): keep memory bounded
-            stand_ins = [
-                [_stand_in(item) for item in value]
-                if isinstance(value, (list, tuple))
-                else _stand_in(value)
-                if _varies(value)
-                else value
-                for value in values
-            ]
-            plan = self._plans[key] = _plan(self._build(*stand_ins).using_db(db), stand_ins)
+        plan = self._plan_of("rows", db, build, values)
         if plan is None:
             return await query
         executor = db.executor_class(
@@ -177,3 +180,42 @@ class Prepared(Generic[M]):
             plan.sql, plan.parameters(values), custom_fields=list(plan.custom_fields)
         )
         return rows
+
+    async def count(self, *values: Any) -> int:
+        query = self._build(*values)
+        db = query._choose_db()
+        plan = self._plan_of("count", db, self._build, values)
+        if plan is None:
+            return await query.count()
+        _, found = await db.execute_query(plan.sql, plan.parameters(values))
+        return int(next(iter(dict(found[0]).values()))) if found else 0
+
+    def _plan_of(
+        self,
+        kind: str,
+        db: BaseDBAsyncClient,
+        build: Callable[..., QuerySet[M]],
+        values: Sequence[Any],
+    ) -> _Plan | None:
+        """The plan of this read's `kind` ("rows" or "count", built by `build`) for the shape
+        of `values` on `db`, made now if it is the shape's first time; None: read it the
+        ordinary way."""
+        shape = _shape(values)
+        if shape is None:
+            return None
+        key = (kind, build == self._page, db.capabilities.dialect, shape)
+        if key in self._plans:
+            return self._plans[key]
+        if len(self._plans) >= PLANS_KEPT:
+            return None  # ever new shapes (list lengths): keep memory bounded
+        stand_ins = [
+            [_stand_in(item) for item in value]
+            if isinstance(value, (list, tuple))
+            else _stand_in(value)
+            if _varies(value)
+            else value
+            for value in values
+        ]
+        query = build(*stand_ins).using_db(db)
+        plan = self._plans[key] = _plan(query.count() if kind == "count" else query, stand_ins)
+        return plan

@@ -13,7 +13,7 @@ import models
 from domain import member_lists
 from schema.errors import UserError
 from schema.loaders import existing
-from schema.pagination import Page, empty_page, page_window, paginate
+from schema.pagination import Page, empty_page, page_of, page_window
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -102,11 +102,16 @@ async def my_clients_page(
 
     page_window(first, after)  # refuse a bad page request even when the answer is empty
     assert staff is not None  # the field's guard found the viewer's staff membership
-    query = await member_lists.my_clients(
+    clients = await member_lists.my_clients(
         healthspace_id, staff, search=search, with_tasks=with_tasks
     )
-    if query is None:
+    if clients is None:
         return empty_page()
-    return await paginate(
-        query, first, after, Member.from_row, lambda rows: prepare_member_nodes(info, rows)
+    return await page_of(
+        clients.rows,
+        clients.count,
+        first,
+        after,
+        Member.from_row,
+        lambda rows: prepare_member_nodes(info, rows),
     )

@@ -8,8 +8,6 @@ import asyncio
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import Any, Generic, TypeVar
 
-from tortoise.queryset import QuerySet
-
 from schema.pagination import Page, PageInfo, encode_cursor, page_window
 
 T = TypeVar("T")
@@ -30,22 +28,22 @@ class Deferred(Generic[T]):
 
 
 def deferred_page(
-    query: QuerySet[Any],
+    read_rows: Callable[[int, int], Awaitable[Sequence[Any]]],
     first: int | None,
     after: str | None,
     to_node: Callable[[Any], T],
     count: Callable[[], Awaitable[int]],
     prepare: Callable[[Sequence[Any]], Awaitable[None]] | None = None,
 ) -> Page[T]:
-    """A page of the ordered `query` whose rows and total (`count`, e.g. a loader) are read only
-    when selected. A bad `first` or `after` is refused at once (BAD_USER_INPUT). `prepare`,
+    """A page of a list whose rows (`read_rows(offset, limit)`, ordered) and total (`count`,
+    e.g. a loader) are read only when selected. A bad `first` or `after` is refused at once (BAD_USER_INPUT). `prepare`,
     when given, sees the rows before they become nodes."""
     offset, limit = page_window(first, after)
 
-    async def read_rows() -> Sequence[Any]:
-        return list(await query.offset(offset).limit(limit)) if limit else []
+    async def read_page() -> Sequence[Any]:
+        return list(await read_rows(offset, limit)) if limit else []
 
-    rows: Deferred[Sequence[Any]] = Deferred(read_rows)
+    rows: Deferred[Sequence[Any]] = Deferred(read_page)
     total: Deferred[int] = Deferred(count)
 
     async def nodes() -> list[T]:

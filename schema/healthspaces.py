@@ -90,7 +90,7 @@ class Healthspace:
     ) -> Page[Member]:
         wanted = MemberFilter(kind=kind, status=status, search=search)
         return deferred_page(
-            member_lists.members(self.row.id, wanted),
+            member_lists.members(self.row.id, wanted).rows,
             first,
             after,
             Member.from_row,

@@ -88,9 +88,29 @@ async def paginate(
 ) -> Page[T]:
     """One page of `queryset` (already ordered), each row converted by `to_node`; `prepare`,
     when given, sees the page's rows first (e.g. `schema.members.prepare_member_nodes`)."""
+    return await page_of(
+        lambda offset, limit: queryset.offset(offset).limit(limit),
+        queryset.count,
+        first,
+        after,
+        to_node,
+        prepare,
+    )
+
+
+async def page_of(
+    read_rows: Callable[[int, int], Awaitable[Sequence[Any]]],
+    count: Callable[[], Awaitable[int]],
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[Any], T],
+    prepare: Callable[[Sequence[Any]], Awaitable[None]] | None = None,
+) -> Page[T]:
+    """`paginate` for a list read by `read_rows(offset, limit)` (the ordered rows) and
+    `count()` (how many in all), e.g. a prepared read (models/prepared.py)."""
     offset, limit = page_window(first, after)
-    total = await queryset.count()
-    rows = await queryset.offset(offset).limit(limit) if limit else []
+    total = await count()
+    rows = await read_rows(offset, limit) if limit else []
     if prepare is not None:
         await prepare(rows)
     return make_page([to_node(row) for row in rows], offset, total)

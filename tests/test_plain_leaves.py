@@ -1,6 +1,7 @@
-"""`schema.execution.PlainLeafExecution` answers plain leaf fields in place (issue 10): the same
-answers, nulls and error messages as graphql-core's own path, and never for a field that carries
-an extension (a guard) or a resolver."""
+"""`schema.execution.PlainLeafExecution` answers plain leaf fields in place, and
+`call_resolvers_directly` calls plain resolvers without Strawberry's wrapper (issue 10): the same
+answers, nulls and error messages as the standard path, and never for a field that carries an
+extension (a guard), arguments or an async resolver."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import FieldExtension
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from schema.execution import PlainLeafExecution, plain_leaves
+from schema.execution import PlainLeafExecution, call_resolvers_directly, plain_leaves
 from schema.settings import Settings
 from server import build_schema
 
@@ -38,6 +40,33 @@ class Row:
     @strawberry.field
     def shouted(self) -> str:
         return self.name.upper()
+
+    @strawberry.field
+    def asked(self, info: strawberry.Info) -> str:
+        return f"{self.name} for {info.context['who']} at {info.path.key}"
+
+    @strawberry.field
+    def failing(self, info: strawberry.Info) -> str | None:
+        raise ValueError(f"no {info.field_name} for {self.name}")
+
+    @strawberry.field
+    def later(self) -> str:
+        async def value() -> str:
+            return "awaited"
+
+        return value()  # type: ignore[return-value]
+
+    @strawberry.field
+    def times(self, n: int = 2) -> str:
+        return self.name * n
+
+    @strawberry.field
+    async def slowly(self) -> str:
+        return self.name
+
+    @strawberry.field(extensions=[Hidden()])
+    def guarded(self) -> str:
+        return self.name
 
 
 ROWS: list[Any] = []
@@ -71,6 +100,7 @@ class Query:
 
 
 plain = strawberry.Schema(Query, execution_context_class=PlainLeafExecution)
+DIRECT = call_resolvers_directly(plain)
 standard = strawberry.Schema(Query)
 
 
@@ -78,7 +108,7 @@ async def both(document: str) -> tuple[Any, Any]:
     """The answer of the short path and of graphql-core's own, as (data, error messages)."""
     answers = []
     for schema in (plain, standard):
-        result = await schema.execute(document)
+        result = await schema.execute(document, context_value={"who": "me"})
         answers.append((result.data, [error.message for error in result.errors or []]))
     return answers[0], answers[1]
 
@@ -137,3 +167,43 @@ async def test_an_attribute_that_raises_fails_only_its_field() -> None:
     short, standard_answer = await both("{ things { ok name } }")
     assert short == standard_answer
     assert short == ({"things": [None]}, ["boom"])
+
+
+async def test_resolvers_called_directly_answer_as_strawberry_does() -> None:
+    ROWS[:] = [Row(name="Ada", maybe=None, count=3, colour=Colour.RED, secret="s")]
+    direct, standard_answer = await both(
+        "{ rows { shouted asked failing later times(n: 3) slowly guarded } }"
+    )
+    assert direct == standard_answer
+    assert direct[0] == {
+        "rows": [
+            {
+                "shouted": "ADA",
+                "asked": "Ada for me at asked",
+                "failing": None,
+                "later": "awaited",
+                "times": "AdaAdaAda",
+                "slowly": "Ada",
+                "guarded": "hidden",
+            }
+        ]
+    }
+    assert direct[1] == ["no failing for Ada"]
+
+
+def test_only_plain_resolvers_are_called_directly() -> None:
+    assert {"Row.shouted", "Row.asked", "Row.failing", "Row.later"} <= set(DIRECT)
+    assert not {"Row.times", "Row.slowly", "Row.guarded", "Row.name"} & set(DIRECT)
+
+
+def test_the_carespace_schema_calls_no_guarded_resolver_directly() -> None:
+    schema = build_schema(Settings())
+    direct = call_resolvers_directly(schema)
+    assert {"Member.connections", "Member.dateOfBirth", "Connection.staff"} <= set(direct)
+    for coordinate in direct:
+        type_name, field_name = coordinate.split(".")
+        field = schema._schema.type_map[type_name].fields[field_name]  # type: ignore[union-attr]
+        definition = field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+        assert not definition.extensions, coordinate
+        assert not field.args, coordinate
+        assert not definition.is_async, coordinate

@@ -122,3 +122,22 @@ async def test_shapes_kept_are_bounded(db: str, monkeypatch: Any) -> None:
     for length in range(1, 5):
         assert _ids(await read.rows(ids[:length])) == sorted(ids[:length])
     assert len(read._plans) == 2
+
+
+async def test_pages_and_counts_are_those_of_the_queryset(db: str) -> None:
+    healthspace, _ = await _members(7)
+    read = Prepared(
+        lambda healthspace_id, kind: models.Member.filter(
+            healthspace_id=healthspace_id, kind=kind
+        ).order_by("id")
+    )
+    for _ in range(2):
+        for kind in models.MemberKind:
+            query = read._build(healthspace.id, kind)
+            assert await read.count(healthspace.id, kind) == await query.count()
+            for offset, limit in ((0, 2), (2, 2), (3, 10), (10, 1)):
+                page = await read.rows(healthspace.id, kind, offset=offset, limit=limit)
+                assert _ids(page) == _ids(await query.offset(offset).limit(limit))
+    assert await read.count(uuid.uuid4(), models.MemberKind.CLIENT) == 0
+    assert all(plan is not None for plan in read._plans.values())
+    assert {key[0] for key in read._plans} == {"rows", "count"}
