@@ -157,17 +157,29 @@ async def count_my_clients_with_tasks(healthspace_id: uuid.UUID, staff: models.M
     return len(await clients_with_tasks(healthspace_id, staff.id, list(client_ids)))
 
 
-def unconnected_clients(healthspace_id: uuid.UUID) -> QuerySet[models.Member]:
-    """Active clients without any current connection, by surname, with their accounts."""
+def _unconnected(healthspace_id: uuid.UUID) -> QuerySet[models.Member]:
     connected = models.Connection.filter(
         healthspace_id=healthspace_id, current_key__not_isnull=True
     ).values("client_id")
-    return ordered_by_name(
-        models.Member.filter(
-            healthspace_id=healthspace_id,
-            kind=models.MemberKind.CLIENT,
-            status=models.MemberStatus.ACTIVE,
-        )
-        .exclude(id__in=Subquery(connected))
-        .select_related("account")
+    return models.Member.filter(
+        healthspace_id=healthspace_id,
+        kind=models.MemberKind.CLIENT,
+        status=models.MemberStatus.ACTIVE,
+    ).exclude(id__in=Subquery(connected))
+
+
+_UNCONNECTED_ROWS = Prepared(
+    lambda healthspace_id: ordered_by_name(_unconnected(healthspace_id).select_related("account"))
+)
+# Counted without the accounts: the join would cost a lookup per client for nothing.
+_UNCONNECTED_COUNT = Prepared(_unconnected)
+
+
+def unconnected_clients(healthspace_id: uuid.UUID) -> MemberList:
+    """Active clients without any current connection, by surname, with their accounts."""
+    return MemberList(
+        rows=lambda offset, limit: _UNCONNECTED_ROWS.rows(
+            healthspace_id, offset=offset, limit=limit
+        ),
+        count=lambda: _UNCONNECTED_COUNT.count(healthspace_id),
     )

@@ -7,12 +7,12 @@ staff member as soon as anyone handles it (connects the client, decides the requ
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
 import strawberry
 from strawberry.permission import BasePermission
-from tortoise.queryset import QuerySet
 
 from domain import join_requests, member_lists
 from domain.tasks import count_open_invitations, open_invitations
@@ -24,7 +24,7 @@ from schema.connections import my_clients_page
 from schema.invitations import Invitation
 from schema.join_requests import JoinRequest
 from schema.members import Member, prepare_member_nodes
-from schema.pagination import Page, paginate
+from schema.pagination import Page, page_of, paginate
 from schema.types import Info
 
 
@@ -70,8 +70,10 @@ class HealthspaceTasks:
         assert mine is not None  # IsStaff hands over the viewer's staff membership
         allowed = member_permissions(mine)
 
-        async def count_if(permissions: tuple[Permission, ...], query: QuerySet[Any]) -> int | None:
-            return await query.count() if allowed & set(permissions) else None
+        async def count_if(
+            permissions: tuple[Permission, ...], count: Callable[[], Awaitable[int]]
+        ) -> int | None:
+            return await count() if allowed & set(permissions) else None
 
         opened: int | None = None
         expiring: int | None = None
@@ -79,10 +81,10 @@ class HealthspaceTasks:
             opened, expiring = await count_open_invitations(self.healthspace_id, allowed)
         return TaskCounts(
             clients_without_connection=await count_if(
-                CONNECTING, member_lists.unconnected_clients(self.healthspace_id)
+                CONNECTING, member_lists.unconnected_clients(self.healthspace_id).count
             ),
             pending_join_requests=await count_if(
-                (Permission.REVIEW_JOIN_REQUESTS,), join_requests.pending(self.healthspace_id)
+                (Permission.REVIEW_JOIN_REQUESTS,), join_requests.pending(self.healthspace_id).count
             ),
             open_invitations=opened,
             expiring_invitations=expiring,
@@ -98,9 +100,14 @@ class HealthspaceTasks:
     async def clients_without_connection(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[Member]:
-        query = member_lists.unconnected_clients(self.healthspace_id)
-        return await paginate(
-            query, first, after, Member.from_row, lambda rows: prepare_member_nodes(info, rows)
+        clients = member_lists.unconnected_clients(self.healthspace_id)
+        return await page_of(
+            clients.rows,
+            clients.count,
+            first,
+            after,
+            Member.from_row,
+            lambda rows: prepare_member_nodes(info, rows),
         )
 
     @strawberry.field(
