@@ -30,6 +30,8 @@ else:
 
 _object_new = object.__new__
 _object_setattr = object.__setattr__
+# Read once: each read of an enum member from its class goes through Enum's descriptor.
+_SAFETY_UNKNOWN = SafeUUID.unknown
 _tortoise_init_from_db = Model._init_from_db.__func__  # type: ignore[attr-defined]
 
 
@@ -42,7 +44,7 @@ def uuid_of(value: Any) -> UUID | None:
         if len(digits) == 32:
             parsed = _object_new(UUID)
             _object_setattr(parsed, "int", int(digits, 16))  # ValueError if not hex
-            _object_setattr(parsed, "is_safe", SafeUUID.unknown)
+            _object_setattr(parsed, "is_safe", _SAFETY_UNKNOWN)
             return parsed
     if value is None or isinstance(value, UUID):
         return value
