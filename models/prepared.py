@@ -28,6 +28,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 from tortoise.queryset import CountQuery, QuerySet
 
+from models.rows import RowReader, row_reader
+
 M = TypeVar("M", bound=Model)
 
 # Shapes prepared per read, at most (a list's length is part of its shape).
@@ -75,13 +77,18 @@ def _shape(values: Sequence[object]) -> Hashable | None:
 _Source = tuple[int, int | None, bool] | None  # None: a constant of the statement
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Plan:
     sql: str
     sources: tuple[_Source, ...]
     constants: tuple[object, ...]
     select_related_idx: Any
     custom_fields: tuple[str, ...]
+    # The statement's column names as Tortoise wrote them, and the reader of its rows (None:
+    # Tortoise's executor reads them); checked against the first rows read.
+    keys: tuple[str, ...] | None = None
+    reader: RowReader | None = None
+    checked: bool = False
 
     def parameters(self, values: Sequence[Any]) -> list[object]:
         out: list[object] = []
@@ -111,8 +118,13 @@ def _plan(query: QuerySet[Any] | CountQuery, values: Sequence[object]) -> _Plan 
     elif query._prefetch_map or query._prefetch_queries or query._single:
         return None
     query._make_query()
+    keys: tuple[str, ...] | None = None
+    reader: RowReader | None = None
     if isinstance(query, QuerySet):
         select_related_idx = query._select_related_idx
+        keys = _column_names(query)
+        if keys is not None:
+            reader = row_reader(query.model, select_related_idx, tuple(query._annotations), keys)
     sql, parameters = query.query.get_parameterized_sql()
     sources: list[_Source] = []
     constants: list[object] = []
@@ -136,7 +148,21 @@ def _plan(query: QuerySet[Any] | CountQuery, values: Sequence[object]) -> _Plan 
         constants=tuple(constants),
         select_related_idx=select_related_idx,
         custom_fields=tuple(query._annotations),
+        keys=keys,
+        reader=reader,
     )
+
+
+def _column_names(query: QuerySet[Any]) -> tuple[str, ...] | None:
+    """The names the driver gives the columns of `query`'s rows (after `_make_query`): each
+    selected term's alias, else its column name; None for a term that has neither."""
+    names = []
+    for term in query.query._selects:
+        name = getattr(term, "alias", None) or getattr(term, "name", None)
+        if not isinstance(name, str):
+            return None
+        names.append(name)
+    return tuple(names)
 
 
 def _parse_uuid(parameter: object) -> uuid.UUID | None:
@@ -173,6 +199,15 @@ class Prepared(Generic[M]):
         plan = self._plan_of("rows", db, build, values)
         if plan is None:
             return await query
+        if plan.reader is not None:
+            _, found = await db.execute_query(plan.sql, plan.parameters(values))
+            if found and not plan.checked:
+                plan.checked = True
+                if tuple(found[0].keys()) != plan.keys:
+                    plan.reader = None  # not the columns expected: Tortoise reads them
+            if plan.reader is not None:
+                read = plan.reader
+                return [read(row) for row in found]
         executor = db.executor_class(
             model=query.model, db=db, select_related_idx=plan.select_related_idx
         )

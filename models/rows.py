@@ -15,7 +15,10 @@ compares it with Tortoise's own on every model, so a change there fails the suit
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID, SafeUUID
 
@@ -96,3 +99,139 @@ class FastRows(_Mixin):
         except KeyError:  # a partial row (`.only()`): Tortoise's own, slower path
             row = _tortoise_init_from_db(cls, **kwargs)
         return row
+
+
+# How one column's value becomes an attribute's: None keeps it as the driver returned it.
+Converter = Callable[[Any], Any] | None
+
+
+def _of_type(field_type: type) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        return value if value is None else field_type(value)
+
+    return convert
+
+
+def _converters(model: type[Model]) -> dict[str, tuple[str, Converter]]:
+    """Column -> (attribute, `Converter`) of `model` on the database in use: the conversions
+    `FastRows._init_from_db` makes, decided once."""
+    meta = model._meta
+    found: dict[str, tuple[str, Converter]] = {}
+    for key, name, _ in meta.db_native_fields:
+        found[key] = (name, None)
+    for key, name, field in meta.db_default_fields:
+        found[key] = (name, _of_type(field.field_type))
+    for key, name, field in meta.db_complex_fields:
+        kind = type(field)
+        if kind is UUIDField:
+            found[key] = (name, uuid_of)
+        elif kind is CharEnumFieldInstance:
+            found[key] = (name, partial(enum_member, field.enum_type))  # type: ignore[attr-defined]
+        else:
+            found[key] = (name, field.to_python_value)
+    return found
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One model's columns in a row: the object it becomes and where it goes."""
+
+    model: type[Model]
+    columns: tuple[tuple[int, str, Converter], ...]  # (index in the row, attribute, converter)
+    custom_generated_pk: bool
+    parent: int | None  # index of the part it belongs to (None: the row's own object)
+    attribute: str  # the parent's attribute for it ("_account"), when it has a parent
+    # The columns of a related object: all of them falsy means no related row (Tortoise's test).
+    first: int
+    end: int
+
+    def read(self, row: Any) -> Model:
+        made = _object_new(self.model)
+        values = made.__dict__
+        values["_partial"] = False
+        values["_saved_in_db"] = True
+        values["_custom_generated_pk"] = self.custom_generated_pk
+        values["_await_when_save"] = {}
+        for index, name, convert in self.columns:
+            value = row[index]
+            values[name] = value if convert is None else convert(value)
+        return made
+
+
+class RowReader:
+    """Turns the rows of one SELECT that Tortoise built into model objects, as Tortoise's
+    executor does (`execute_select`: the row's object, the `select_related` objects set on it,
+    annotations as attributes), without making a dict of each row and each object's columns.
+    Made from the statement's column names; see `row_reader`."""
+
+    def __init__(self, parts: Sequence[_Part], annotations: Sequence[tuple[int, str]]) -> None:
+        self._parts = tuple(parts)
+        self._annotations = tuple(annotations)
+
+    def __call__(self, row: Any) -> Any:
+        made: list[Model | None] = []
+        for part in self._parts:
+            parent = None if part.parent is None else made[part.parent]
+            if part.parent is not None and not any(row[part.first : part.end]):
+                made.append(None)
+            else:
+                made.append(part.read(row))
+            if parent is not None:
+                _object_setattr(parent, part.attribute, made[-1])
+        instance = made[0]
+        assert instance is not None
+        for index, name in self._annotations:
+            _object_setattr(instance, name, row[index])
+        return instance
+
+
+def row_reader(
+    model: type[Model],
+    select_related_idx: Sequence[Any] | None,
+    custom_fields: Sequence[str],
+    keys: Sequence[str],
+) -> RowReader | None:
+    """The `RowReader` of a statement Tortoise built for `model` whose rows have the columns
+    `keys`, with its `select_related_idx` and annotations `custom_fields` (a queryset's after
+    `_make_query`). None when the statement is not one a reader can read as Tortoise would
+    (`.only()`, a column it does not know): read those with Tortoise's executor."""
+    positions = {key: index for index, key in enumerate(keys)}
+    parts: list[_Part] = []
+    paths: dict[tuple[Any, ...], int] = {}
+    layout = list(select_related_idx or [(model, len(keys), None, model, (None,))])
+    start = 0
+    for number, (part_model, count, _, _, full_path) in enumerate(layout):
+        if count == 0 or not issubclass(part_model, FastRows):
+            return None
+        converters = _converters(part_model)
+        names = keys[start : start + count]
+        columns = []
+        for index, key in enumerate(names, start):
+            field_key = key if number == 0 else key.split(".", 1)[1]
+            if field_key in converters:
+                columns.append((index, *converters[field_key]))
+            elif number != 0 or key not in custom_fields:
+                return None
+        meta = part_model._meta
+        if len(columns) != len(converters):
+            return None  # not every column of the model: a partial object
+        path = tuple(full_path)
+        parent = None if number == 0 else paths.get(path[:-1])
+        if number != 0 and parent is None:
+            return None
+        paths[path] = number
+        parts.append(
+            _Part(
+                model=part_model,
+                columns=tuple(columns),
+                custom_generated_pk=meta.db_pk_column not in meta.generated_db_fields,
+                parent=parent,
+                attribute=f"_{path[-1]}",
+                first=start,
+                end=start + count,
+            )
+        )
+        start += count
+    if any(name not in positions for name in custom_fields):
+        return None
+    return RowReader(parts, [(positions[name], name) for name in custom_fields])
