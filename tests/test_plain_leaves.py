@@ -6,6 +6,7 @@ extension (a guard), arguments or an async resolver."""
 from __future__ import annotations
 
 import enum
+import json
 from typing import Any
 
 import strawberry
@@ -207,3 +208,20 @@ def test_the_carespace_schema_calls_no_guarded_resolver_directly() -> None:
         assert not definition.extensions, coordinate
         assert not field.args, coordinate
         assert not definition.is_async, coordinate
+
+
+async def test_fields_keep_the_order_the_document_asks_for() -> None:
+    ROWS[:] = [Row(name="Ada", maybe="m", count=3, colour=Colour.RED, secret="s")]
+    document = "{ rows { later count shouted name maybe: name first: colour secret asked } }"
+    short, standard_answer = await both(document)
+    assert json.dumps(short) == json.dumps(standard_answer)
+    assert list(short[0]["rows"][0]) == [
+        "later",
+        "count",
+        "shouted",
+        "name",
+        "maybe",
+        "first",
+        "secret",
+        "asked",
+    ]
