@@ -7,7 +7,8 @@ those behind every list page run thousands of times with the same shape and new 
 `Prepared` wraps such a read: the first time a shape is read, Tortoise builds the SQL from
 stand-in values (fresh random UUIDs, texts and numbers) and the positions where the stand-ins
 land among the statement's parameters are noted; afterwards the same SQL runs with the real
-values put in those positions, and Tortoise's executor turns the rows into objects as usual.
+values put in those positions, and a `models.rows.RowReader` made once per statement turns the
+rows into the objects Tortoise would make.
 
 A shape is what the SQL depends on besides the values: the database's dialect, the type of
 each value, the length of each list, and every other argument (an enum, a flag, None) as is.
@@ -34,25 +35,37 @@ M = TypeVar("M", bound=Model)
 
 # Shapes prepared per read, at most (a list's length is part of its shape).
 PLANS_KEPT = 256
-# Values that become stand-ins: each reaches the SQL as one parameter, as itself or its text.
-_STAND_IN_TYPES = (uuid.UUID, str, int)
+
+
+def _kind(value: object) -> str | None:
+    """The kind of a value that becomes a stand-in (it reaches the SQL as one parameter, as
+    itself or its text): "uuid" (asyncpg's UUIDs too), "str" or "int"; None for any other.
+    Enums (a `StrEnum` is a str) and bools are part of the shape: a stand-in cannot be one."""
+    if isinstance(value, uuid.UUID):
+        return "uuid"
+    if type(value) is str:
+        return "str"
+    if type(value) is int:
+        return "int"
+    return None
 
 
 def _stand_in(value: object) -> object:
-    """A random value of `value`'s type that no constant of a statement equals."""
-    if isinstance(value, uuid.UUID):
+    """A random value of `value`'s kind that no constant of a statement equals."""
+    kind = _kind(value)
+    if kind == "uuid":
         return uuid.uuid4()
-    if isinstance(value, str):
+    if kind == "str":
         return f"prepared-{secrets.token_hex(16)}"
     return 2**52 + secrets.randbelow(2**40)  # an int: a page size, an offset
 
 
 def _varies(value: object) -> bool:
-    """Whether `value` is put into the statement's parameters (else it is part of the shape).
-    Enums (a `StrEnum` is a str) and bools are part of the shape: a stand-in cannot be one."""
-    return type(value) in _STAND_IN_TYPES or (
-        isinstance(value, (list, tuple)) and all(type(item) in _STAND_IN_TYPES for item in value)
-    )
+    """Whether `value` is put into the statement's parameters (else it is part of the shape):
+    a value of a stand-in kind, or a list or tuple of them."""
+    if isinstance(value, (list, tuple)):
+        return all(_kind(item) is not None for item in value)
+    return _kind(value) is not None
 
 
 def _shape(values: Sequence[object]) -> Hashable | None:
@@ -63,9 +76,9 @@ def _shape(values: Sequence[object]) -> Hashable | None:
         if isinstance(value, (list, tuple)):
             if not _varies(value):
                 return None
-            shape.append((type(value).__name__, tuple(type(item).__name__ for item in value)))
+            shape.append((type(value).__name__, tuple(map(_kind, value))))
         elif _varies(value):
-            shape.append(type(value).__name__)
+            shape.append(_kind(value))
         elif value is None or isinstance(value, (bool, Enum)):
             shape.append(("as is", value))
         else:

@@ -174,3 +174,13 @@ async def test_rows_are_read_into_the_objects_tortoise_makes(db: str) -> None:
             assert [_state(row) for row in got] == [_state(row) for row in expected]
         plan = next(iter(read._plans.values()))
         assert plan is not None and plan.reader is not None and plan.checked
+
+
+async def test_ids_read_from_the_database_are_prepared(db: str) -> None:
+    # asyncpg gives its own UUID type: such ids must be prepared as any other
+    _, members = await _members(2)
+    read_back = await models.Member.get(id=members[0].id)
+    read = Prepared(lambda account_id: models.Member.filter(account_id=account_id))
+    for _ in range(2):
+        assert _ids(await read.rows(read_back.account_id)) == [members[0].id]
+    assert [plan is not None for plan in read._plans.values()] == [True]
