@@ -57,6 +57,12 @@ class MemberList:
     count: Callable[[], Awaitable[int]]
 
 
+def _searched(search: str | None) -> str | None:
+    """Search text as the lists use it: None for none or blanks (they match everyone), so that
+    a prepared read decides by its shape, not by the text (models/prepared.py)."""
+    return search.strip() or None if search else None
+
+
 def _members(
     healthspace_id: uuid.UUID,
     kind: models.MemberKind | None,
@@ -73,7 +79,7 @@ _MEMBERS = Prepared(_members)
 def members(healthspace_id: uuid.UUID, wanted: MemberFilter) -> MemberList:
     """A Healthspace's members that match, by surname, with their accounts. Counted with
     `count_members` (one statement for many Healthspaces)."""
-    values = (healthspace_id, wanted.kind, wanted.status, wanted.search)
+    values = (healthspace_id, wanted.kind, wanted.status, _searched(wanted.search))
     return MemberList(
         rows=lambda offset, limit: _MEMBERS.rows(*values, offset=offset, limit=limit),
         count=lambda: _MEMBERS.count(*values),
@@ -124,6 +130,7 @@ async def my_clients(
     match (no task sources, or no client with tasks, or `staff` not of this Healthspace)."""
     if staff.healthspace_id != healthspace_id:
         return None
+    search = _searched(search)
     if not with_tasks:
         return MemberList(
             rows=lambda offset, limit: _MY_CLIENTS.rows(

@@ -10,14 +10,21 @@ land among the statement's parameters are noted; afterwards the same SQL runs wi
 values put in those positions, and a `models.rows.RowReader` made once per statement turns the
 rows into the objects Tortoise would make.
 
-A shape is what the SQL depends on besides the values: the database's dialect, the type of
-each value, the length of each list, and every other argument (an enum, a flag, None) as is.
-When Tortoise does something with a value other than pass it on as one parameter (a `LIKE`
-pattern, a value written into the SQL text), a stand-in is not found or shows in the text: that
-shape is then never prepared and is read by awaiting the queryset, exactly as before."""
+A shape is what the SQL depends on besides the values: the database's dialect, the kind of
+each value (UUID, text, number), the length of each list, and every other argument (an enum, a
+flag, None) as it is. When Tortoise does something with a value other than pass it on as one
+parameter (a `LIKE` pattern, a value written into the SQL text, a field refusing the stand-in),
+or a build changes it (lower case, stripped), the stand-in is not found where it should be:
+that shape is never prepared and is read by awaiting the queryset, exactly as before.
+
+The contract of a build: it passes each UUID, text or number to the filters unchanged, and
+decides nothing by them (no `if search.strip()`: what a build decides by belongs in the shape,
+as an enum, a flag or None). The real values are not checked by the fields as Tortoise checks
+them (a text longer than its column): pass values of the column's form."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from collections.abc import Callable, Hashable, Sequence
@@ -26,6 +33,7 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.executor import CHUNK_SIZE
 from tortoise.models import Model
 from tortoise.queryset import CountQuery, QuerySet
 
@@ -56,7 +64,9 @@ def _stand_in(value: object) -> object:
     if kind == "uuid":
         return uuid.uuid4()
     if kind == "str":
-        return f"prepared-{secrets.token_hex(16)}"
+        # Mixed case and spaces around: a build that lowers, uppers or strips it changes it,
+        # so the stand-in is not found and the read is not prepared.
+        return f" Prepared-{secrets.token_hex(8).upper()}-{secrets.token_hex(8)} "
     return 2**52 + secrets.randbelow(2**40)  # an int: a page size, an offset
 
 
@@ -80,7 +90,7 @@ def _shape(values: Sequence[object]) -> Hashable | None:
         elif _varies(value):
             shape.append(_kind(value))
         elif value is None or isinstance(value, (bool, Enum)):
-            shape.append(("as is", value))
+            shape.append((type(value).__name__, value))
         else:
             return None
     return tuple(shape)
@@ -119,11 +129,16 @@ def _plan(query: QuerySet[Any] | CountQuery, values: Sequence[object]) -> _Plan 
     """The plan of `query`, built from `values` where every varying value is a stand-in;
     None when a stand-in does not reach the parameters as itself or its text."""
     stand_ins: dict[object, tuple[int, int | None]] = {}
+    made = 0
     for index, value in enumerate(values):
         if isinstance(value, (list, tuple)):
             stand_ins.update({item: (index, position) for position, item in enumerate(value)})
+            made += len(value)
         elif _varies(value):
             stand_ins[value] = (index, None)
+            made += 1
+    if len(stand_ins) != made:
+        return None  # two random stand-ins came out equal: this read is not prepared
     if isinstance(query, CountQuery):
         if query._limit is not None or query._offset:
             return None  # Tortoise applies those to the count in Python
@@ -143,7 +158,10 @@ def _plan(query: QuerySet[Any] | CountQuery, values: Sequence[object]) -> _Plan 
     constants: list[object] = []
     found: set[object] = set()
     for parameter in parameters:
-        key = parameter if parameter in stand_ins else _parse_uuid(parameter)
+        try:
+            key = parameter if parameter in stand_ins else _parse_uuid(parameter)
+        except TypeError:  # an unhashable constant (a list, a JSON value)
+            key = None
         where = stand_ins.get(key) if key is not None else None
         if where is None:
             sources.append(None)
@@ -153,8 +171,13 @@ def _plan(query: QuerySet[Any] | CountQuery, values: Sequence[object]) -> _Plan 
         as_text = isinstance(key, uuid.UUID) and isinstance(parameter, str)
         sources.append((*where, as_text))
         constants.append(None)
-    if found != set(stand_ins) or any(str(stand_in) in sql for stand_in in stand_ins):
-        return None  # a value not passed on as one parameter: not prepared
+    texts = [str(stand_in) for stand_in in stand_ins]
+    if (
+        found != set(stand_ins)
+        or any(text in sql for text in texts)
+        or any(text in str(constant) for text in texts for constant in constants if constant)
+    ):
+        return None  # a value not (only) passed on as one parameter: not prepared
     return _Plan(
         sql=sql,
         sources=tuple(sources),
@@ -164,6 +187,17 @@ def _plan(query: QuerySet[Any] | CountQuery, values: Sequence[object]) -> _Plan 
         keys=keys,
         reader=reader,
     )
+
+
+async def _read_all(read: RowReader, rows: Sequence[Any]) -> list[Any]:
+    """`read` of each row; every CHUNK_SIZE rows it lets the event loop run, as Tortoise's
+    executor does, so that a long list does not hold up other requests."""
+    made: list[Any] = []
+    for start in range(0, len(rows), CHUNK_SIZE):
+        if start:
+            await asyncio.sleep(0)
+        made.extend(read(row) for row in rows[start : start + CHUNK_SIZE])
+    return made
 
 
 def _column_names(query: QuerySet[Any]) -> tuple[str, ...] | None:
@@ -201,12 +235,12 @@ class Prepared(Generic[M]):
         *filters, offset, limit = values
         return self._build(*filters).offset(offset).limit(limit)
 
-    async def rows(
-        self, *values: Any, offset: int | None = None, limit: int | None = None
-    ) -> list[M]:
+    async def rows(self, *values: Any, offset: int = 0, limit: int | None = None) -> list[M]:
         build = self._build
-        if offset is not None or limit is not None:
-            build, values = self._page, (*values, offset or 0, limit)
+        if limit is not None:
+            build, values = self._page, (*values, offset, limit)
+        elif offset:
+            raise ValueError("An offset needs a limit.")
         query = build(*values)
         db = query._choose_db()
         plan = self._plan_of("rows", db, build, values)
@@ -219,8 +253,7 @@ class Prepared(Generic[M]):
                 if tuple(found[0].keys()) != plan.keys:
                     plan.reader = None  # not the columns expected: Tortoise reads them
             if plan.reader is not None:
-                read = plan.reader
-                return [read(row) for row in found]
+                return await _read_all(plan.reader, found)
         executor = db.executor_class(
             model=query.model, db=db, select_related_idx=plan.select_related_idx
         )
@@ -264,6 +297,10 @@ class Prepared(Generic[M]):
             else value
             for value in values
         ]
-        query = build(*stand_ins).using_db(db)
-        plan = self._plans[key] = _plan(query.count() if kind == "count" else query, stand_ins)
+        try:
+            query = build(*stand_ins).using_db(db)
+            plan = _plan(query.count() if kind == "count" else query, stand_ins)
+        except Exception:  # e.g. a field refuses the stand-in: read it the ordinary way
+            plan = None
+        self._plans[key] = plan
         return plan

@@ -36,8 +36,8 @@ def deferred_page(
     prepare: Callable[[Sequence[Any]], Awaitable[None]] | None = None,
 ) -> Page[T]:
     """A page of a list whose rows (`read_rows(offset, limit)`, ordered) and total (`count`,
-    e.g. a loader) are read only when selected. A bad `first` or `after` is refused at once (BAD_USER_INPUT). `prepare`,
-    when given, sees the rows before they become nodes."""
+    e.g. a loader) are read only when selected. A bad `first` or `after` is refused at once
+    (BAD_USER_INPUT). `prepare`, when given, sees the rows before they become nodes."""
     offset, limit = page_window(first, after)
 
     async def read_page() -> Sequence[Any]:

@@ -45,6 +45,8 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
+# Field sets whose plain leaves one operation remembers (a query has a few dozen).
+LEAF_SETS_KEPT = 256
 # (the attribute to read, the leaf type that serializes it)
 PlainLeaf = tuple[str, Callable[[Any], Any]]
 
@@ -145,6 +147,9 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
         known = self._leaves_of.get(id(grouped_field_set))
         if known is not None:
             return known[1]
+        if len(self._leaves_of) >= LEAF_SETS_KEPT:
+            # A subscription's events share this context and collect their fields anew.
+            self._leaves_of.clear()
         of_type = self._plain_leaves.get(parent_type.name, {})
         leaves = [
             None if details[0].node.arguments else of_type.get(details[0].node.name.value)

@@ -6,10 +6,11 @@ document text, bounded (least recently used out first), so a client sending endl
 documents cannot grow the server's memory. `StaticValidationCache` remembers, per document text,
 that it passed graphql-core's standard rules (and the other rules that depend on the text
 only). The rules that read the request's variables (the query cost rule of schema/limits.py,
-marked `VARIES_WITH_VARIABLES`) are remembered per document text *and variables*
-(`variables_key`): the same text can still be allowed with `first: 5` and refused with
-`first: 100000`, and front ends polling with the same variables skip them too. A document that
-fails validation is never cached: it is validated again, whole, each time.
+marked `VARIES_WITH_VARIABLES`) are remembered per document text and a keyed digest of the
+variables (`variables_key`; the variables themselves are never kept): the same text can still
+be allowed with `first: 5` and refused with `first: 100000`, and front ends polling with the
+same variables skip them too. A document that fails validation is never cached: it is
+validated again, whole, each time.
 
 `freeze_startup_heap` is about the same cost from the other side: a read builds thousands of
 short-lived objects (rows, nodes, tasks), which triggers garbage collections, and each full
@@ -20,6 +21,8 @@ structures). Measured with bench/profile_reads.py, that was about half of S1's a
 from __future__ import annotations
 
 import gc
+import hashlib
+import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 
@@ -31,6 +34,10 @@ from strawberry.schema.schema import validate_document
 
 # Distinct document texts kept; a front end uses a few dozen.
 DOCUMENTS_CACHED = 512
+# Verdicts per document and variables are remembered only for variables up to this size
+# (serialized, bytes): polling front ends send a few ids and page sizes.
+VARIABLES_REMEMBERED_BYTES = 2048
+_VARIABLES_SECRET = secrets.token_bytes(32)
 
 
 class ParsedDocuments(ParserCache):
@@ -50,12 +57,18 @@ class ParsedDocuments(ParserCache):
 
 
 def variables_key(variables: object) -> bytes | None:
-    """The request's variables as one hashable value (canonical JSON, keys sorted), for keying
-    a verdict that depends on them; None when they are not plain JSON (nothing is cached)."""
+    """A digest of the request's variables for keying a verdict that depends on them: BLAKE2b
+    (16 bytes) of their canonical JSON (keys sorted), keyed with a secret of this process, so
+    that the variables themselves (passwords, tokens, notes) are never kept and nobody can
+    make two sets of variables share a verdict. None when they are not plain JSON or longer
+    than VARIABLES_REMEMBERED_BYTES serialized: no verdict is remembered for them."""
     try:
-        return orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+        text = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return None
+    if len(text) > VARIABLES_REMEMBERED_BYTES:
+        return None
+    return hashlib.blake2b(text, key=_VARIABLES_SECRET, digest_size=16).digest()
 
 
 def varies_with_variables(rule: type[ASTValidationRule]) -> bool:
@@ -67,8 +80,9 @@ def varies_with_variables(rule: type[ASTValidationRule]) -> bool:
 
 
 class PassedDocuments:
-    """A bounded set (least recently used out first) of (schema, document text, static rules)
-    that passed validation. Shared by the requests of one schema."""
+    """A bounded set (least recently used out first) of keys of verdicts that passed: (schema,
+    document text, static rules), or those with the rules' `VERDICT_KEY`s and a
+    `variables_key` digest. Shared by the requests of one schema."""
 
     def __init__(self, maxsize: int = DOCUMENTS_CACHED) -> None:
         self.maxsize = maxsize

@@ -127,7 +127,8 @@ class BoundedInputs(SchemaExtension):
     """Refuses an operation with an over-long string argument (code BAD_USER_INPUT, with
     `argument`, `limit` and `length`) after validation and before execution. A document text
     and variables that passed are remembered in `passed` (shared by the schema's requests, see
-    `schema.extensions.PassedDocuments`) and not walked again."""
+    `schema.extensions.PassedDocuments`; the variables as a keyed digest, `variables_key`) and
+    not walked again."""
 
     def __init__(self, passed: PassedDocuments) -> None:
         self.passed = passed

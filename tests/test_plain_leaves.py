@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
+from graphql import ExecutionResult
 from strawberry.extensions import FieldExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from schema.execution import PlainLeafExecution, call_resolvers_directly, plain_leaves
+from schema.execution import (
+    LEAF_SETS_KEPT,
+    PlainLeafExecution,
+    call_resolvers_directly,
+    plain_leaves,
+)
 from schema.settings import Settings
 from server import build_schema
 
@@ -225,3 +232,34 @@ async def test_fields_keep_the_order_the_document_asks_for() -> None:
         "secret",
         "asked",
     ]
+
+
+@strawberry.type
+class Tick:
+    name: str
+    n: int
+
+
+@strawberry.type
+class Ticks:
+    @strawberry.subscription
+    async def ticks(self) -> AsyncIterator[Tick]:
+        for n in range(2 * LEAF_SETS_KEPT):
+            yield Tick(name="t", n=n)
+
+
+async def test_a_long_subscription_does_not_grow_the_leaf_memory() -> None:
+    contexts: list[PlainLeafExecution] = []
+
+    class Counted(PlainLeafExecution):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            contexts.append(self)
+
+    schema = strawberry.Schema(Query, subscription=Ticks, execution_context_class=Counted)
+    events = await schema.subscribe("subscription { ticks { name n } }")
+    assert not isinstance(events, ExecutionResult)
+    answers = [event async for event in events]
+    assert len(answers) == 2 * LEAF_SETS_KEPT
+    assert answers[-1].data == {"ticks": {"name": "t", "n": 2 * LEAF_SETS_KEPT - 1}}
+    assert contexts and all(len(context._leaves_of) <= LEAF_SETS_KEPT for context in contexts)

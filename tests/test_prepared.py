@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+from tortoise.expressions import Q
 from tortoise.functions import Lower
 from tortoise.transactions import in_transaction
 
@@ -184,3 +185,50 @@ async def test_ids_read_from_the_database_are_prepared(db: str) -> None:
     for _ in range(2):
         assert _ids(await read.rows(read_back.account_id)) == [members[0].id]
     assert [plan is not None for plan in read._plans.values()] == [True]
+
+
+async def test_a_value_a_build_changes_or_also_patterns_is_not_prepared(db: str) -> None:
+    healthspace, members = await _members(3)
+    account = await models.Account.get(id=members[1].account_id)
+    cases: list[tuple[Prepared[Any], tuple[Any, ...]]] = [
+        # used as it is and inside a pattern
+        (
+            Prepared(
+                lambda text: models.Account.filter(
+                    Q(email=text) | Q(last_name__contains=text)
+                ).order_by("id")
+            ),
+            ("Jansen 1",),
+        ),
+        # lowered, stripped
+        (
+            Prepared(lambda email: models.Account.filter(email=email.lower())),
+            (account.email.upper(),),
+        ),
+        (
+            Prepared(lambda email: models.Account.filter(email=email.strip())),
+            (f" {account.email} ",),
+        ),
+        # a text given for an enum column (the stand-in is refused by the field)
+        (
+            Prepared(
+                lambda healthspace_id, kind: models.Member.filter(
+                    healthspace_id=healthspace_id, kind=kind
+                )
+            ),
+            (healthspace.id, "CLIENT"),
+        ),
+    ]
+    for read, values in cases:
+        expected = _ids(await read._build(*values))
+        assert expected, values
+        for _ in range(2):
+            assert _ids(await read.rows(*values)) == expected, values
+        assert list(read._plans.values()) == [None], values
+
+
+async def test_a_page_needs_a_limit(db: str) -> None:
+    read = Prepared(lambda: models.Member.all().order_by("id"))
+    with pytest.raises(ValueError):
+        await read.rows(offset=2)
+    assert await read.rows(offset=0, limit=0) == []

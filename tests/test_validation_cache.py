@@ -4,13 +4,14 @@ verdict never lets a costly request through."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from conftest import Person
 from graphql.validation import ValidationRule
 
 import models
-from schema.extensions import PassedDocuments, varies_with_variables
+from schema.extensions import PassedDocuments, variables_key, varies_with_variables
 from schema.limits import QueryLimits, limits_rule
 
 PAGES = """
@@ -95,3 +96,33 @@ async def test_the_cost_rule_runs_once_per_document_and_variables(
     # and with other variables it is
     await administrator(PAGES, id=str(healthspace.id), n=6)
     assert len(runs) == 2 * first
+
+
+def _flattened(key: Any) -> list[Any]:
+    if isinstance(key, tuple):
+        return [part for item in key for part in _flattened(item)]
+    return [key]
+
+
+async def test_no_cache_keeps_the_variables_only_a_keyed_digest(anonymous: Person) -> None:
+    secret = "Very-Secret-Password-123456"
+    sign_in = """mutation SignIn($email: String!, $password: String!) {
+      signIn(email: $email, password: $password) { token errors { code } } }"""
+    for _ in range(2):
+        await anonymous(sign_in, email="nobody@example.org", password=secret)
+    caches = [cache for cache in gc.get_objects() if isinstance(cache, PassedDocuments)]
+    assert any(len(cache) for cache in caches)
+    for cache in caches:
+        for key in cache._passed:
+            for part in _flattened(key):
+                assert secret not in str(part)
+                assert not (isinstance(part, bytes) and secret.encode() in part)
+
+
+def test_variables_key_is_a_short_digest_and_none_for_large_variables() -> None:
+    small = variables_key({"id": "a", "first": 5})
+    assert small is not None and len(small) == 16
+    assert small == variables_key({"first": 5, "id": "a"})  # key order does not matter
+    assert small != variables_key({"id": "a", "first": 6})
+    assert variables_key({"junk": "x" * 3000}) is None  # never remembered: bounded memory
+    assert variables_key({"bad": "\ud800"}) is None  # not JSON
