@@ -136,5 +136,20 @@ class Loaders:
         self.member_count: DataLoader[MemberCountKey, int] = DataLoader(_member_counts)
 
     def prime_members(self, members: Sequence[models.Member]) -> None:
-        for member in members:
-            self.member.prime(member.id, member)
+        self.member.prime_many({member.id: member for member in members})
+
+    async def read_now(self, loader: DataLoader[K, V], keys: Sequence[K]) -> None:
+        """Read the values of `keys` the loader does not hold yet in one batch and prime the
+        loader with them, without a future per key: a page reads, before its nodes resolve,
+        what their fields will ask the loader for (`schema.members.prepare_member_nodes`)."""
+        missing = list(dict.fromkeys(key for key in keys if loader.cache_map.get(key) is None))
+        if missing:
+            values = await loader.load_fn(missing)
+            # A key whose value is an exception stays unread: loading it raises where it belongs.
+            loader.prime_many(
+                {
+                    key: value
+                    for key, value in zip(missing, values, strict=True)
+                    if not isinstance(value, BaseException)
+                }
+            )

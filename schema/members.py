@@ -263,7 +263,15 @@ async def prepare_member_nodes(info: Info, rows: Sequence[models.Member]) -> Non
     loaders.prime_members(rows)  # a connection's client (or staff) is often a node of the page
     for healthspace_id in {row.healthspace_id for row in rows}:
         await info.context.viewer.member_of(healthspace_id)
-    connections = await loaders.current_connections.load_many([side_key(row) for row in rows])
+    keys = [side_key(row) for row in rows]
+    await loaders.read_now(loaders.current_connections, keys)
+    connections: list[list[models.Connection]] = []
+    for key in keys:
+        held = ready(loaders.current_connections, key)
+        if held is NOT_READY:  # still being read by an earlier load: wait for all of them
+            connections = await loaders.current_connections.load_many(keys)
+            break
+        connections.append(held)
     wanted = [
         column
         for field, column in (
@@ -281,8 +289,7 @@ async def prepare_member_nodes(info: Info, rows: Sequence[models.Member]) -> Non
         for column in wanted
     }
     member_ids.discard(None)
-    if member_ids:
-        await loaders.member.load_many(list(member_ids))
+    await loaders.read_now(loaders.member, list(member_ids))
 
 
 def _selections_of(selections: Sequence[Any] | None, name: str) -> list[Any] | None:
