@@ -154,7 +154,8 @@ class _Part:
         values["_await_when_save"] = {}
         for index, name, convert in self.columns:
             value = row[index]
-            values[name] = value if convert is None else convert(value)
+            # A None stays None whatever the field (tests/test_rows.py checks rows of nulls).
+            values[name] = value if convert is None or value is None else convert(value)
         return made
 
 

@@ -16,7 +16,7 @@ from tortoise.connection import get_connection
 from tortoise.models import Model
 
 import models
-from models.rows import FastRows, enum_member, uuid_of
+from models.rows import FastRows, enum_member, row_reader, uuid_of
 
 _tortoise_init_from_db = Model._init_from_db.__func__  # type: ignore[attr-defined]
 _numbers = count(1)
@@ -88,6 +88,9 @@ async def test_every_model_reads_as_tortoise_reads_it(db: str, filled: bool) -> 
         theirs = _tortoise_init_from_db(model, **dict(raw[0]))
         assert type(ours) is model
         assert _state(ours) == _state(theirs), model.__name__
+        reader = row_reader(model, None, (), tuple(raw[0].keys()))
+        assert reader is not None, model.__name__
+        assert _state(reader(raw[0])) == _state(theirs), model.__name__
         for name in model._meta.db_fields:
             attribute = model._meta.fields_db_projection_reverse[name]
             assert type(getattr(ours, attribute)) is type(getattr(theirs, attribute)), name
