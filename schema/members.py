@@ -13,6 +13,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment
 from strawberry.utils.await_maybe import await_maybe
 
 import models
+from domain.connections import own_side
 from models import MemberKind, MemberStatus
 from permissions.guards import found
 from permissions.objects import sees_member
@@ -260,7 +261,6 @@ async def prepare_member_nodes(info: Info, rows: Sequence[models.Member]) -> Non
     connection_fields = _selections_of(nodes, "connections")
     if not rows or connection_fields is None:
         return
-    loaders.prime_members(rows)  # a connection's client (or staff) is often a node of the page
     for healthspace_id in {row.healthspace_id for row in rows}:
         await info.context.viewer.member_of(healthspace_id)
     keys = [side_key(row) for row in rows]
@@ -282,6 +282,10 @@ async def prepare_member_nodes(info: Info, rows: Sequence[models.Member]) -> Non
         )
         if _selections_of(connection_fields, field) is not None
     ]
+    far_sides = {"client_id", "staff_id"} - {own_side(row.kind) for row in rows}
+    if set(wanted) - far_sides:
+        # Not only the far side: the members asked for may be the page's own nodes.
+        loaders.prime_members(rows)
     member_ids = {
         getattr(connection, column)
         for of_member in connections

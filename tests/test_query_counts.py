@@ -149,3 +149,37 @@ async def test_member_counts_of_5_or_50_healthspaces_cost_the_same_number_of_que
 
     # Then both cost the same: one batched count, no statement per Healthspace
     assert five == fifty
+
+
+CLIENTS_AND_THEIR_CONNECTIONS = """
+query Members($id: ID!) {
+  healthspace(id: $id) {
+    members(kind: CLIENT, first: 100) { nodes { id connections { id %s } } }
+  }
+}
+"""
+
+
+async def test_a_connection_back_to_a_node_of_the_page_costs_no_statement(
+    people: People,
+    healthspace: models.Healthspace,
+    administrator: Person,
+    clinician: Person,
+    sql_queries: type[QueryCounter],
+) -> None:
+    await add_connected_clients(people, healthspace, clinician, 5)
+    counts = {}
+    for nested in ("", "client { id }", "staff { id }"):
+        with sql_queries() as counter:
+            result = await administrator(
+                CLIENTS_AND_THEIR_CONNECTIONS % nested, id=str(healthspace.id)
+            )
+        nodes = data_of(result)["healthspace"]["members"]["nodes"]
+        assert len(nodes) == 5
+        if nested.startswith("client"):
+            assert all(node["connections"][0]["client"] == {"id": node["id"]} for node in nodes)
+        counts[nested] = counter.count
+    # each connection's client is the page's own node: nothing more to read
+    assert counts["client { id }"] == counts[""]
+    # the staff members are read in one statement for the whole page
+    assert counts["staff { id }"] == counts[""] + 1
