@@ -13,7 +13,7 @@ import models
 from domain import member_lists
 from schema.errors import UserError
 from schema.loaders import existing
-from schema.pagination import Page, empty_page, page_of, page_window
+from schema.pagination import Page, empty_page, page_window
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ async def my_clients_page(
 ) -> Page[Member]:
     """A page of `domain.member_lists.my_clients` for the staff member the guard found;
     `info` is the list field's."""
-    from schema.members import Member, prepare_member_nodes
+    from schema.members import member_page
 
     page_window(first, after)  # refuse a bad page request even when the answer is empty
     assert staff is not None  # the field's guard found the viewer's staff membership
@@ -107,11 +107,4 @@ async def my_clients_page(
     )
     if clients is None:
         return empty_page()
-    return await page_of(
-        clients.rows,
-        clients.count,
-        first,
-        after,
-        Member.from_row,
-        lambda rows: prepare_member_nodes(info, rows),
-    )
+    return await member_page(info, clients, first, after)

@@ -14,6 +14,7 @@ from strawberry.utils.await_maybe import await_maybe
 
 import models
 from domain.connections import own_side
+from domain.member_lists import MemberList
 from models import MemberKind, MemberStatus
 from permissions.guards import found
 from permissions.objects import sees_member
@@ -22,6 +23,7 @@ from permissions.roles import Permission, Role
 from permissions.viewer import UNKNOWN, Unknown, member_permissions
 from schema.errors import UserError
 from schema.loaders import NOT_READY, NotReady, existing, ready, side_key
+from schema.pagination import Page, page_of
 from schema.people import AccountOf, PersonFields, person_fields
 from schema.types import Info
 
@@ -247,6 +249,21 @@ def visible_member_now(
             return visible_member(info, member_id)
         connected = pair
     return Member.from_row(row) if sees_member(mine, row, connected) else None
+
+
+async def member_page(
+    info: Info, members: MemberList, first: int | None, after: str | None
+) -> Page[Member]:
+    """The page of `members` asked for, its nodes prepared together (`prepare_member_nodes`);
+    `info` is the list field's. A bad `first` or `after` is refused (BAD_USER_INPUT)."""
+    return await page_of(
+        members.rows,
+        members.count,
+        first,
+        after,
+        Member.from_row,
+        lambda rows: prepare_member_nodes(info, rows),
+    )
 
 
 async def prepare_member_nodes(info: Info, rows: Sequence[models.Member]) -> None:

@@ -23,8 +23,8 @@ from permissions.viewer import member_permissions
 from schema.connections import my_clients_page
 from schema.invitations import Invitation
 from schema.join_requests import JoinRequest
-from schema.members import Member, prepare_member_nodes
-from schema.pagination import Page, page_of, paginate
+from schema.members import Member, member_page
+from schema.pagination import Page, paginate
 from schema.types import Info
 
 
@@ -100,14 +100,8 @@ class HealthspaceTasks:
     async def clients_without_connection(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Page[Member]:
-        clients = member_lists.unconnected_clients(self.healthspace_id)
-        return await page_of(
-            clients.rows,
-            clients.count,
-            first,
-            after,
-            Member.from_row,
-            lambda rows: prepare_member_nodes(info, rows),
+        return await member_page(
+            info, member_lists.unconnected_clients(self.healthspace_id), first, after
         )
 
     @strawberry.field(
