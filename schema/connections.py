@@ -14,6 +14,7 @@ from domain import member_lists
 from schema.errors import UserError
 from schema.loaders import existing
 from schema.pagination import Page, empty_page, page_window
+from schema.plain_fields import row_field
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -23,19 +24,14 @@ if TYPE_CHECKING:
 
 @strawberry.type
 class Connection:
-    id: strawberry.ID
-    created_at: dt.datetime
-    ended_at: dt.datetime | None
     row: strawberry.Private[models.Connection]
+    id: strawberry.ID = row_field("id", convert=str)
+    created_at: dt.datetime = row_field("created_at")
+    ended_at: dt.datetime | None = row_field("ended_at")
 
     @classmethod
     def from_row(cls, row: models.Connection) -> Connection:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            created_at=row.created_at,
-            ended_at=row.ended_at,
-            row=row,
-        )
+        return cls(row=row)
 
     def _member(self, info: Info, member_id: uuid.UUID | None) -> Member:
         """The member, or an awaitable of it that strawberry awaits

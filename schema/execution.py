@@ -3,10 +3,10 @@
 A page of 100 members with their connections resolves about a thousand fields; most are plain
 attributes (`id`, `createdAt`, a name) that graphql-core nevertheless walks through its whole
 field machinery: a `ResolveInfo`, argument parsing, the resolver call, completion. For a field
-that Strawberry itself resolves by reading an attribute (no resolver, no field extension, so no
-guard or permission can apply) and whose type is a scalar or an enum, `PlainLeafExecution`
-reads the attribute and serializes it directly, as long as no schema extension wraps
-resolvers. Anything else, and any value that is missing, awaitable, raising or not
+that Strawberry itself resolves by reading an attribute, or that reads the row or account a type
+wraps (`schema.plain_fields`), with no field extension (so no guard or permission can apply)
+and a scalar or enum type, `PlainLeafExecution` reads the value and serializes it directly, as
+long as no schema extension wraps resolvers. Anything else, and any value that is missing, awaitable, raising or not
 serializable, takes graphql-core's own path, so nulls, errors and their messages stay exactly
 as they were.
 
@@ -25,36 +25,44 @@ as they are."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, cast
 
 import strawberry
 from graphql import (
     GraphQLEnumType,
+    GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLSchema,
     get_nullable_type,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
+from schema.plain_fields import getter_of
+
 # Field sets whose plain leaves one operation remembers (a query has a few dozen).
 LEAF_SETS_KEPT = 256
-# (the attribute to read, the leaf type that serializes it)
-PlainLeaf = tuple[str, Callable[[Any], Any]]
+# (how to read its value from the object, the leaf type that serializes it)
+PlainLeaf = tuple[Callable[[Any], Any], Callable[[Any], Any]]
 
 
 @lru_cache(maxsize=8)
 def plain_leaves(schema: GraphQLSchema) -> dict[str, dict[str, PlainLeaf]]:
     """Object type name -> field name -> `PlainLeaf`, for the fields the short path may take:
-    Strawberry basic fields (`StrawberryField.is_basic_field`) of a scalar or enum type."""
+    Strawberry basic fields (`StrawberryField.is_basic_field`, read as an attribute) and
+    `schema.plain_fields` fields (read by their getter), of a scalar or enum type, without
+    arguments or field extensions."""
     found: dict[str, dict[str, PlainLeaf]] = {}
     for type_name, graphql_type in schema.type_map.items():
         if not isinstance(graphql_type, GraphQLObjectType) or type_name.startswith("__"):
@@ -62,17 +70,20 @@ def plain_leaves(schema: GraphQLSchema) -> dict[str, dict[str, PlainLeaf]]:
         for field_name, field in graphql_type.fields.items():
             definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             leaf = get_nullable_type(field.type)
+            if not isinstance(definition, StrawberryField) or definition.extensions:
+                continue
+            getter = (
+                attrgetter(definition.python_name)
+                if definition.is_basic_field
+                else getter_of(definition.base_resolver and definition.base_resolver.wrapped_func)
+            )
             if (
-                isinstance(definition, StrawberryField)
-                and definition.is_basic_field
+                getter is not None
                 and not field.args
                 and is_leaf_type(leaf)
                 and isinstance(leaf, (GraphQLScalarType, GraphQLEnumType))
             ):
-                found.setdefault(type_name, {})[field_name] = (
-                    definition.python_name,
-                    leaf.serialize,
-                )
+                found.setdefault(type_name, {})[field_name] = (getter, leaf.serialize)
     return found
 
 
@@ -158,6 +169,71 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
         self._leaves_of[id(grouped_field_set)] = (grouped_field_set, leaves)
         return leaves
 
+    def complete_list_item_value(
+        self,
+        item: Any,
+        complete_results: list[Any],
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        item_path: Path,
+        position_context: Any,
+    ) -> bool:
+        """graphql-core's (3.3), with an item of an object type that has no `is_type_of`
+        completed by `execute_fields` at once: for such an item (not None, no deferred fragment)
+        graphql-core's calls in between (the value, non-null, object and sub-field steps) do
+        nothing else. Errors are handled as graphql-core handles them; anything else takes
+        graphql-core's own path. Returns True when the completed item is awaitable."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if (
+            position_context is not None
+            or not isinstance(object_type, GraphQLObjectType)
+            or object_type.is_type_of is not None
+            or item is None
+            or isinstance(item, Exception)
+        ):
+            return super().complete_list_item_value(
+                item,
+                complete_results,
+                item_type,
+                field_details_list,
+                info,
+                item_path,
+                position_context,
+            )
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages:
+            return super().complete_list_item_value(
+                item,
+                complete_results,
+                item_type,
+                field_details_list,
+                info,
+                item_path,
+                position_context,
+            )
+        try:
+            completed = self.execute_fields(object_type, item, item_path, grouped_field_set, None)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            complete_results.append(None)
+            return False
+        if not self.is_awaitable(completed):
+            complete_results.append(completed)
+            return False
+
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                return None
+
+        complete_results.append(await_completed())
+        return True
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
@@ -180,12 +256,15 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
             ):
                 if leaf is not None:
                     try:
-                        value = getattr(source_value, leaf[0])
-                        serialized = (
-                            None
-                            if value is None or is_awaitable(value)
-                            else leaf[1](value)  # the leaf type's serialize
-                        )
+                        value = leaf[0](source_value)
+                        if value is None:
+                            serialized = None
+                        elif is_awaitable(value):
+                            serialized = None
+                            if isinstance(value, Coroutine):
+                                value.close()  # never started; the resolver makes another
+                        else:
+                            serialized = leaf[1](value)  # the leaf type's serialize
                     except Exception:  # graphql-core's own path below reports it
                         serialized = None
                     if serialized is not None and serialized is not Undefined:

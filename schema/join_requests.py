@@ -11,7 +11,7 @@ import models
 from models import JoinRequestStatus
 from schema.errors import UserError
 from schema.loaders import existing
-from schema.people import AccountOf, PersonFields, person_fields
+from schema.people import AccountOf, PersonFields, account_field
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -27,12 +27,11 @@ class JoinRequest(PersonFields):
     reason: str = strawberry.field(description="Why it was rejected (empty when none was given).")
     created_at: dt.datetime
     decided_at: dt.datetime | None
-    date_of_birth: dt.date | None
+    date_of_birth: dt.date | None = account_field("date_of_birth")
     row: strawberry.Private[models.JoinRequest]
 
     @classmethod
     def from_row(cls, row: models.JoinRequest) -> JoinRequest:
-        account = AccountOf(row)
         return cls(
             id=strawberry.ID(str(row.id)),
             status=row.status,
@@ -40,9 +39,8 @@ class JoinRequest(PersonFields):
             reason=row.reason,
             created_at=row.created_at,
             decided_at=row.decided_at,
-            date_of_birth=account.value("date_of_birth"),
             row=row,
-            **person_fields(account),
+            account=AccountOf(row),
         )
 
     @strawberry.field

@@ -24,7 +24,8 @@ from permissions.viewer import UNKNOWN, Unknown, member_permissions
 from schema.errors import UserError
 from schema.loaders import NOT_READY, NotReady, existing, ready, side_key
 from schema.pagination import Page, page_of
-from schema.people import AccountOf, PersonFields, person_fields
+from schema.people import AccountOf, PersonFields
+from schema.plain_fields import row_field
 from schema.types import Info
 
 if TYPE_CHECKING:
@@ -35,27 +36,16 @@ if TYPE_CHECKING:
 
 @strawberry.type
 class Member(PersonFields):
-    id: strawberry.ID
-    kind: MemberKind
-    status: MemberStatus
-    identification_number: str | None
-    created_at: dt.datetime
     row: strawberry.Private[models.Member]
-    account: strawberry.Private[AccountOf]
+    id: strawberry.ID = row_field("id", convert=str)
+    kind: MemberKind = row_field("kind")
+    status: MemberStatus = row_field("status")
+    identification_number: str | None = row_field("identification_number")
+    created_at: dt.datetime = row_field("created_at")
 
     @classmethod
     def from_row(cls, row: models.Member) -> Member:
-        account = AccountOf(row)
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            kind=row.kind,
-            status=row.status,
-            identification_number=row.identification_number,
-            created_at=row.created_at,
-            row=row,
-            account=account,
-            **person_fields(account),
-        )
+        return cls(row=row, account=AccountOf(row))
 
     @strawberry.field
     def roles(self) -> list[Role]:

@@ -10,6 +10,7 @@ import strawberry
 
 import models
 from schema.deferred_pages import Deferred
+from schema.plain_fields import plain_field
 
 
 class AccountOf:
@@ -18,17 +19,17 @@ class AccountOf:
     and shared by all the values asked of it."""
 
     def __init__(self, row: Any) -> None:
-        self._fetched: models.Account | None = row.__dict__.get("_account")
-        self._account_id = row.account_id
+        self._row = row
         self._reading: Deferred[models.Account] | None = None
 
     def value(self, name: str) -> Any:
         """The account's attribute `name`, or an awaitable of it when the account is not here
         yet (GraphQL awaits it)."""
-        if self._fetched is not None:
-            return getattr(self._fetched, name)
+        fetched: models.Account | None = self._row.__dict__.get("_account")
+        if fetched is not None:
+            return getattr(fetched, name)
         if self._reading is None:
-            account_id = self._account_id
+            account_id = self._row.account_id
             self._reading = Deferred(lambda: models.Account.get(id=account_id))
         return _Attribute(self._reading, name)
 
@@ -45,20 +46,19 @@ class _Attribute:
         return getattr(account, self._name)
 
 
+def account_field(name: str, *, description: str | None = None) -> Any:
+    """A `plain_field` answering the account's attribute `name` (the type's `account`, an
+    `AccountOf`): the value, or an awaitable of it that GraphQL awaits."""
+    return plain_field(lambda source: source.account.value(name), description=description)
+
+
 @strawberry.type
 class PersonFields:
-    """Mixed into types built from a row with an `account` foreign key. Plain fields, not
-    resolvers, so that a page of 100 members answers them without a resolver call each (issue
-    10). The annotations are the GraphQL types; when the account was not fetched with the row
-    an attribute holds an awaitable of the value instead (`person_fields`), which GraphQL
-    awaits: Python code reads names from the row's account, not from these attributes."""
+    """Mixed into types wrapping a row with an `account` foreign key: the person's names and
+    email, read from the account when asked for (`account_field`). Python code reads names
+    from the row's account, not from these fields."""
 
-    first_name: str
-    last_name: str
-    email: str
-
-
-def person_fields(account: AccountOf) -> dict[str, Any]:
-    """The `PersonFields` of a type, as keyword arguments: values, or awaitables of them when
-    the account was not fetched with the row."""
-    return {name: account.value(name) for name in ("first_name", "last_name", "email")}
+    account: strawberry.Private[AccountOf]
+    first_name: str = account_field("first_name")
+    last_name: str = account_field("last_name")
+    email: str = account_field("email")

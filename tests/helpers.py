@@ -16,6 +16,7 @@ from smtp_sink import ReceivedMessage, SmtpSink
 
 import models
 from mailer.relay import Relay, backend_for
+from models.rows import ROW, UNREAD
 from permissions.tokens import hash_token, new_token
 
 # The token of an invitation link, in a mail body (text or HTML) or a page address.
@@ -186,3 +187,19 @@ async def invite_roster(
         },  # type: ignore[union-attr]
     )
     return result["inviteRoster"]
+
+
+# --- model objects -----------------------------------------------------------------------------
+
+
+def model_state(row: Any) -> dict[str, Any]:
+    """A model object's attributes as Tortoise's own reading would set them: every data
+    attribute read (so converted, models/rows.py), the related objects fetched with it as their
+    state, and not where a `RowReader` object keeps its driver row."""
+    for name in row._meta.fields_db_projection:
+        getattr(row, name)
+    return {
+        name: model_state(value) if hasattr(value, "_meta") else value
+        for name, value in vars(row).items()
+        if name not in (ROW, UNREAD)
+    }

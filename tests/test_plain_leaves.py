@@ -21,6 +21,7 @@ from schema.execution import (
     call_resolvers_directly,
     plain_leaves,
 )
+from schema.plain_fields import getter_of, plain_field, row_field
 from schema.settings import Settings
 from server import build_schema
 
@@ -86,6 +87,27 @@ class Thing:
     name: str
 
 
+@strawberry.type
+class Waiting:
+    number: int
+
+    @strawberry.field
+    async def later(self) -> int:
+        if self.number == 2:
+            raise ValueError("not 2")
+        return self.number
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Pet(Named):
+    sound: str
+
+
 class RaisingThing:
     """A source whose attribute read raises: an error on that one field, not the answer."""
 
@@ -96,6 +118,28 @@ class RaisingThing:
         raise ValueError("boom")
 
 
+class Model:
+    """Stands in for a model row that a type wraps (schema.plain_fields)."""
+
+    def __init__(self, number: int, born: str | None) -> None:
+        self.number = number
+        self.born = born
+
+
+async def _later(value: str) -> str:
+    return value
+
+
+@strawberry.type
+class Wrapping:
+    row: strawberry.Private[Model]
+    id: strawberry.ID = row_field("number", convert=lambda number: f"n{number}")
+    born: str | None = row_field("born")
+    born_twice: str | None = row_field("born", convert=lambda born: born * 2)
+    later: str = plain_field(lambda source: _later(f"later {source.row.number}"))
+    broken: str | None = plain_field(lambda source: source.row.missing)
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -103,13 +147,33 @@ class Query:
         return list(ROWS)
 
     @strawberry.field
+    def wrapped(self) -> list[Wrapping]:
+        return [Wrapping(row=Model(1, "1980")), Wrapping(row=Model(2, None))]
+
+    @strawberry.field
     def things(self) -> list[Thing | None]:
         return [RaisingThing()]  # type: ignore[list-item]
 
+    @strawberry.field
+    def strict_things(self) -> list[Thing] | None:
+        return [Thing(ok="a", name="b"), RaisingThing()]  # type: ignore[list-item]
 
-plain = strawberry.Schema(Query, execution_context_class=PlainLeafExecution)
+    @strawberry.field
+    def gaps(self) -> list[Thing] | None:
+        return [Thing(ok="a", name="b"), None]  # type: ignore[list-item]
+
+    @strawberry.field
+    def waits(self) -> list[Waiting | None]:
+        return [Waiting(number=1), Waiting(number=2)]
+
+    @strawberry.field
+    def named(self) -> list[Named]:
+        return [Pet(name="Rex", sound="woof")]
+
+
+plain = strawberry.Schema(Query, types=[Pet], execution_context_class=PlainLeafExecution)
 DIRECT = call_resolvers_directly(plain)
-standard = strawberry.Schema(Query)
+standard = strawberry.Schema(Query, types=[Pet])
 
 
 async def both(document: str) -> tuple[Any, Any]:
@@ -160,21 +224,69 @@ async def test_nulls_and_bad_values_fail_as_on_graphql_cores_path() -> None:
     assert short[1] and "Cannot return null for non-nullable field Row.name." in short[1]
 
 
+async def test_fields_of_a_wrapped_row_answer_as_graphql_core_does() -> None:
+    leaves = plain_leaves(plain._schema)["Wrapping"]
+    assert set(leaves) == {"id", "born", "bornTwice", "later", "broken"}
+    short, standard_answer = await both("{ wrapped { id born bornTwice later broken } }")
+    assert short == standard_answer
+    assert short[0] == {
+        "wrapped": [
+            {
+                "id": "n1",
+                "born": "1980",
+                "bornTwice": "19801980",
+                "later": "later 1",
+                "broken": None,
+            },
+            {"id": "n2", "born": None, "bornTwice": None, "later": "later 2", "broken": None},
+        ]
+    }
+    assert short[1] == ["'Model' object has no attribute 'missing'"] * 2
+
+
 def test_the_carespace_schema_has_no_guarded_field_on_the_short_path() -> None:
     schema = build_schema(Settings())
+    checked = 0
     for type_name, fields in plain_leaves(schema._schema).items():
-        definition = schema.get_type_by_name(type_name)
-        assert definition is not None
-        by_name = {field.python_name: field for field in definition.fields}  # type: ignore[union-attr]
-        for python_name, _ in fields.values():
-            assert by_name[python_name].base_resolver is None, (type_name, python_name)
-            assert not by_name[python_name].extensions, (type_name, python_name)
+        graphql_type = schema._schema.type_map[type_name]
+        for field_name in fields:
+            field = graphql_type.fields[field_name]  # type: ignore[union-attr]
+            definition = field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+            resolver = definition.base_resolver
+            # an attribute, or a plain field's getter: never a resolver of another kind
+            assert resolver is None or getter_of(resolver.wrapped_func), (type_name, field_name)
+            assert not definition.extensions, (type_name, field_name)
+            checked += 1
+    assert {"id", "firstName", "createdAt"} <= set(plain_leaves(schema._schema)["Member"])
+    assert checked > 50
 
 
 async def test_an_attribute_that_raises_fails_only_its_field() -> None:
     short, standard_answer = await both("{ things { ok name } }")
     assert short == standard_answer
     assert short == ({"things": [None]}, ["boom"])
+
+
+async def test_list_items_complete_as_on_graphql_cores_path() -> None:
+    cases = {
+        # a non-null item that fails nulls its list; a null item of non-null type too
+        "{ strictThings { ok name } }": ({"strictThings": None}, ["boom"]),
+        "{ gaps { ok } }": (
+            {"gaps": None},
+            ["Cannot return null for non-nullable field Query.gaps."],
+        ),
+        # an awaited field that fails nulls only its nullable item
+        "{ waits { number later } }": ({"waits": [{"number": 1, "later": 1}, None]}, ["not 2"]),
+        # an object type with an interface (an `is_type_of`) completes the standard way
+        "{ named { name ... on Pet { sound } } }": (
+            {"named": [{"name": "Rex", "sound": "woof"}]},
+            [],
+        ),
+    }
+    for document, expected in cases.items():
+        short, standard_answer = await both(document)
+        assert short == standard_answer, document
+        assert short == expected, document
 
 
 async def test_resolvers_called_directly_answer_as_strawberry_does() -> None:

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+from helpers import model_state
 from tortoise.expressions import Q
 from tortoise.functions import Lower
 from tortoise.transactions import in_transaction
@@ -145,14 +146,6 @@ async def test_pages_and_counts_are_those_of_the_queryset(db: str) -> None:
     assert {key[0] for key in read._plans} == {"rows", "count"}
 
 
-def _state(row: Any) -> dict[str, Any]:
-    """An object's attributes, with the related objects fetched with it as their attributes."""
-    return {
-        name: _state(value) if hasattr(value, "_meta") else value
-        for name, value in vars(row).items()
-    }
-
-
 async def test_rows_are_read_into_the_objects_tortoise_makes(db: str) -> None:
     healthspace, members = await _members(4)
     await models.Account.filter(id=members[0].account_id).update(date_of_birth=dt.date(1980, 2, 3))
@@ -172,7 +165,7 @@ async def test_rows_are_read_into_the_objects_tortoise_makes(db: str) -> None:
         for _ in range(2):
             expected = await read._build(*arguments)
             got = await read.rows(*arguments)
-            assert [_state(row) for row in got] == [_state(row) for row in expected]
+            assert [model_state(row) for row in got] == [model_state(row) for row in expected]
         plan = next(iter(read._plans.values()))
         assert plan is not None and plan.reader is not None and plan.checked
 
