@@ -257,7 +257,9 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
                 if leaf is not None:
                     try:
                         value = leaf[0](source_value)
-                        if value is None:
+                        if type(value) is str:  # most leaves; never awaitable
+                            serialized = leaf[1](value)
+                        elif value is None:
                             serialized = None
                         elif is_awaitable(value):
                             serialized = None

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 import models
 import models.prepared
+from domain.member_lists import MemberFilter, count_members
 from domain.members import add_member
 from models.prepared import Prepared
 from permissions.roles import Role
@@ -144,6 +145,37 @@ async def test_pages_and_counts_are_those_of_the_queryset(db: str) -> None:
     assert await read.count(uuid.uuid4(), models.MemberKind.CLIENT) == 0
     assert all(plan is not None for plan in read._plans.values())
     assert {key[0] for key in read._plans} == {"rows", "count"}
+
+
+async def test_member_counts_of_one_healthspace_are_those_of_many(db: str) -> None:
+    # one Healthspace: a prepared count; several: one grouped statement. The same counts.
+    first, members = await _members(5)  # staff, client, staff, client, staff
+    second, _ = await _members(2)
+    await models.Member.filter(id=members[1].id).update(status=models.MemberStatus.DEACTIVATED)
+    await models.Account.filter(id=members[3].account_id).update(last_name="Zwanenburg")
+    client, staff = models.MemberKind.CLIENT, models.MemberKind.STAFF
+    active, deactivated = models.MemberStatus.ACTIVE, models.MemberStatus.DEACTIVATED
+    expected = {
+        MemberFilter(): 5,
+        MemberFilter(client): 2,
+        MemberFilter(staff): 3,
+        MemberFilter(client, active): 1,
+        MemberFilter(None, deactivated): 1,
+        MemberFilter(staff, deactivated): 0,
+        MemberFilter(None, None, "  "): 5,
+        MemberFilter(None, None, "zwanenburg"): 1,
+        MemberFilter(staff, None, "Zwanenburg"): 0,
+        MemberFilter(None, None, "nobody"): 0,
+    }
+    for _ in range(2):
+        for wanted, count in expected.items():
+            together = await count_members([first.id, second.id, uuid.uuid4()], wanted)
+            alone = [
+                (await count_members([healthspace_id], wanted))[0]
+                for healthspace_id in (first.id, second.id, uuid.uuid4())
+            ]
+            assert together == alone, wanted
+            assert together[0] == count, wanted
 
 
 async def test_rows_are_read_into_the_objects_tortoise_makes(db: str) -> None:
