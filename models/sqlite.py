@@ -11,13 +11,22 @@ and `invite-roster` from a shell are separate processes on the same file, so the
   reads first and asks for the write lock later; if another process committed in between, the
   snapshot is stale and SQLite fails the write at once, busy timeout or not. Taking the lock up
   front turns that into an ordinary wait. Every `in_transaction()` here is a write transaction,
-  so every one begins IMMEDIATE.
+  so every one begins IMMEDIATE;
+- reads that do not queue behind each other (`WaitingSqliteClient.execute_query`). Tortoise
+  hands its one connection to one statement at a time through an asyncio lock, so each SELECT
+  waited for the previous one's answer to travel back through the event loop, while the event
+  loop was busy building other requests' answers: SQLite's thread sat idle, and a server under
+  load did its SQL and its Python one after the other. When no transaction or other statement
+  holds the lock, a SELECT now goes straight to the connection's queue, which aiosqlite's
+  thread works through in order; a transaction still takes the lock, and a SELECT queued
+  before its BEGIN runs before it, so no read ever lands inside another's transaction.
 
 Selected by `models.config.tortoise_config` for sqlite:// URLs (engine "models.sqlite")."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from tortoise.backends.base.client import TransactionContext
@@ -25,6 +34,7 @@ from tortoise.backends.sqlite.client import (
     SqliteClient,
     SqliteTransactionContext,
     SqliteTransactionWrapper,
+    translate_exceptions,
 )
 from tortoise.exceptions import TransactionManagementError
 
@@ -53,6 +63,33 @@ class WaitingSqliteClient(SqliteClient):
 
     def _in_transaction(self) -> TransactionContext:
         return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+
+    async def execute_query(
+        self, query: str, values: list[Any] | None = None
+    ) -> tuple[int, Sequence[Any]]:
+        """Tortoise's: (rows changed, or else rows read; the rows). A SELECT while nothing
+        holds the connection's lock goes straight to the connection's queue (see module)."""
+        if self._connection is None or self._lock.locked() or not query.startswith("SELECT"):
+            answer: tuple[int, Sequence[Any]] = await super().execute_query(query, values)
+            return answer
+        rows = await self._select(query, values)
+        return len(rows), rows
+
+    async def execute_query_dict(
+        self, query: str, values: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Tortoise's: the rows as dicts; a SELECT as in `execute_query`."""
+        if self._connection is None or self._lock.locked() or not query.startswith("SELECT"):
+            found: list[dict[str, Any]] = await super().execute_query_dict(query, values)
+            return found
+        return [dict(row) for row in await self._select(query, values)]
+
+    @translate_exceptions
+    async def _select(self, query: str, values: list[Any] | None) -> Sequence[Any]:
+        assert self._connection is not None
+        query = query.replace("\x00", "'||CHAR(0)||'")  # as Tortoise sends it
+        self.log.debug("%s: %s", query, values)
+        return list(await self._connection.execute_fetchall(query, values))
 
     async def execute_many(self, query: str, values: list[list[Any]]) -> None:
         async with self.acquire_connection() as connection:
