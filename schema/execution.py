@@ -33,6 +33,7 @@ from typing import Any, cast
 import strawberry
 from graphql import (
     GraphQLEnumType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -148,6 +149,8 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
         )
         # id(grouped field set) -> (it, the PlainLeaf or None of each of its fields, in order)
         self._leaves_of: dict[int, tuple[GroupedFieldSet, list[PlainLeaf | None]]] = {}
+        # id(return type) -> `_object_or_list_of` it (the schema keeps the types alive)
+        self._shapes: dict[int, tuple[Any, bool] | None] = {}
 
     def _plain_leaves_of(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
@@ -168,6 +171,55 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
         ]
         self._leaves_of[id(grouped_field_set)] = (grouped_field_set, leaves)
         return leaves
+
+    def _object_or_list_of(self, return_type: GraphQLOutputType) -> tuple[Any, bool] | None:
+        """(the object type, False) when `return_type` is an object type without `is_type_of`,
+        possibly non-null; (the item type, True) when it is a list, possibly non-null; else
+        None. Worked out once per type."""
+        if id(return_type) in self._shapes:
+            return self._shapes[id(return_type)]
+        inner = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+        shape: tuple[Any, bool] | None = None
+        if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
+            shape = (inner, False)
+        elif isinstance(inner, GraphQLList):
+            shape = (inner.of_type, True)
+        self._shapes[id(return_type)] = shape
+        return shape
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's (3.3), with a resolved object (of an object type without
+        `is_type_of`) or list going straight to its fields or items: for such a value
+        graphql-core's steps in between (non-null, list, object, sub-fields) only pass it on.
+        A non-null type is satisfied: fields give a dict, items a list. Anything else (None,
+        an exception, an awaitable, a deferred fragment, any other iterable) takes
+        graphql-core's own path."""
+        if position_context is None and result is not None:
+            shape = self._object_or_list_of(return_type)
+            if shape is not None:
+                inner, is_list = shape
+                if is_list:
+                    if type(result) is list:
+                        return self.complete_iterable_value(
+                            inner, field_details_list, info, path, result, None
+                        )
+                elif not isinstance(result, Exception) and not self.is_awaitable(result):
+                    grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+                        inner, field_details_list
+                    )
+                    if not new_defer_usages:
+                        return self.execute_fields(inner, result, path, grouped_field_set, None)
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
 
     def complete_list_item_value(
         self,

@@ -170,6 +170,26 @@ class Query:
     def named(self) -> list[Named]:
         return [Pet(name="Rex", sound="woof")]
 
+    @strawberry.field
+    def pet(self) -> Pet:
+        return Pet(name="Rex", sound="woof")
+
+    @strawberry.field
+    def thing(self) -> Thing | None:
+        return RaisingThing()  # type: ignore[return-value]
+
+    @strawberry.field
+    def no_thing(self) -> Thing:
+        return None  # type: ignore[return-value]
+
+    @strawberry.field
+    def tuple_things(self) -> list[Thing]:
+        return (Thing(ok="a", name="b"),)  # type: ignore[return-value]
+
+    @strawberry.field
+    def nested(self) -> list[list[Thing | None]]:
+        return [[Thing(ok="a", name="b"), RaisingThing()], []]  # type: ignore[list-item]
+
 
 plain = strawberry.Schema(Query, types=[Pet], execution_context_class=PlainLeafExecution)
 DIRECT = call_resolvers_directly(plain)
@@ -287,6 +307,31 @@ async def test_list_items_complete_as_on_graphql_cores_path() -> None:
         short, standard_answer = await both(document)
         assert short == standard_answer, document
         assert short == expected, document
+
+
+async def test_objects_and_lists_complete_as_on_graphql_cores_path() -> None:
+    cases = {
+        "{ pet { name sound } }": ({"pet": {"name": "Rex", "sound": "woof"}}, []),
+        "{ thing { ok name } }": ({"thing": None}, ["boom"]),
+        "{ noThing { ok } }": (None, ["Cannot return null for non-nullable field Query.noThing."]),
+        "{ tupleThings { ok name } }": ({"tupleThings": [{"ok": "a", "name": "b"}]}, []),
+        "{ nested { ok name } }": ({"nested": [[{"ok": "a", "name": "b"}, None], []]}, ["boom"]),
+        "query($no: Boolean!) { thing { ok name @include(if: $no) } }": (
+            {"thing": {"ok": "fine"}},
+            [],
+        ),
+        "{ first: pet { ... on Pet { sound } } second: pet { name } }": (
+            {"first": {"sound": "woof"}, "second": {"name": "Rex"}},
+            [],
+        ),
+    }
+    for document, expected in cases.items():
+        answers = []
+        for schema in (plain, standard):
+            result = await schema.execute(document, variable_values={"no": False})
+            answers.append((result.data, [error.message for error in result.errors or []]))
+        assert answers[0] == answers[1], document
+        assert answers[0] == expected, document
 
 
 async def test_resolvers_called_directly_answer_as_strawberry_does() -> None:
