@@ -79,6 +79,17 @@ class FastRows(_Mixin):
     """Mixed into every Carespace model (listed before `Model`): rows read from the database
     become objects through `_init_from_db` below."""
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The attributes pickle and `copy` take: for an object a `RowReader` made, its
+        columns still unread are read first and the driver's row, which neither can copy, is
+        left out."""
+        values = self.__dict__
+        if ROW not in values:
+            return values
+        for name in values[UNREAD]:
+            getattr(self, name)
+        return {name: value for name, value in values.items() if name not in (ROW, UNREAD)}
+
     @classmethod
     def _init_from_db(cls, **kwargs: Any) -> Self:
         """The model object of one row: `kwargs` maps each column to its value as the driver

@@ -4,8 +4,10 @@ PostgreSQL (each driver returns its own Python values: text or native UUIDs, dat
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
+import pickle
 import uuid
 from itertools import count
 from typing import Any
@@ -148,6 +150,19 @@ async def test_a_corrupt_column_raises_where_it_is_read(db: str) -> None:
         _ = read.kind
     with pytest.raises(ValueError):  # not kept: every read says so
         _ = read.kind
+
+
+async def test_a_read_row_pickles_and_copies_with_its_values(db: str) -> None:
+    written = await _row(models.Member, filled=True)
+    reference, _ = await _read_by_reader(models.Member, written.pk)
+    expected = model_state(reference)
+    for made in (
+        pickle.loads(pickle.dumps((await _read_by_reader(models.Member, written.pk))[0])),
+        copy.deepcopy((await _read_by_reader(models.Member, written.pk))[0]),
+        copy.copy((await _read_by_reader(models.Member, written.pk))[0]),
+    ):
+        assert ROW not in vars(made)
+        assert model_state(made) == expected
 
 
 def test_a_column_attribute_no_row_holds_is_missing() -> None:
