@@ -6,6 +6,7 @@ staff member as soon as anyone handles it (connects the client, decides the requ
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
@@ -75,22 +76,27 @@ class HealthspaceTasks:
         ) -> int | None:
             return await count() if allowed & set(permissions) else None
 
-        opened: int | None = None
-        expiring: int | None = None
-        if allowed & set(INVITING):
-            opened, expiring = await count_open_invitations(self.healthspace_id, allowed)
-        return TaskCounts(
-            clients_without_connection=await count_if(
-                CONNECTING, member_lists.unconnected_clients(self.healthspace_id).count
-            ),
-            pending_join_requests=await count_if(
+        async def invitations() -> tuple[int | None, int | None]:
+            if allowed & set(INVITING):
+                return await count_open_invitations(self.healthspace_id, allowed)
+            return None, None
+
+        # The counts read side by side: on PostgreSQL each on a connection of its own, on
+        # SQLite queued together (models/sqlite.py), so the screen waits for the slowest only.
+        unconnected, pending, (opened, expiring), with_tasks = await asyncio.gather(
+            count_if(CONNECTING, member_lists.unconnected_clients(self.healthspace_id).count),
+            count_if(
                 (Permission.REVIEW_JOIN_REQUESTS,), join_requests.pending(self.healthspace_id).count
             ),
+            invitations(),
+            member_lists.count_my_clients_with_tasks(self.healthspace_id, mine),
+        )
+        return TaskCounts(
+            clients_without_connection=unconnected,
+            pending_join_requests=pending,
             open_invitations=opened,
             expiring_invitations=expiring,
-            my_clients_with_tasks=await member_lists.count_my_clients_with_tasks(
-                self.healthspace_id, mine
-            ),
+            my_clients_with_tasks=with_tasks,
         )
 
     @strawberry.field(
