@@ -1,4 +1,4 @@
-"""GraphQL execution with a short path for plain leaf fields (issue 10).
+"""GraphQL execution with short paths for plain leaf fields and resolved objects (issue 10).
 
 A page of 100 members with their connections resolves about a thousand fields; most are plain
 attributes (`id`, `createdAt`, a name) that graphql-core nevertheless walks through its whole
@@ -6,14 +6,16 @@ field machinery: a `ResolveInfo`, argument parsing, the resolver call, completio
 that Strawberry itself resolves by reading an attribute, or that reads the row or account a type
 wraps (`schema.plain_fields`), with no field extension (so no guard or permission can apply)
 and a scalar or enum type, `PlainLeafExecution` reads the value and serializes it directly, as
-long as no schema extension wraps resolvers. Anything else, and any value that is missing, awaitable, raising or not
-serializable, takes graphql-core's own path, so nulls, errors and their messages stay exactly
-as they were.
+long as no schema extension wraps resolvers. Anything else, and any value that is missing,
+awaitable, raising or not serializable, takes graphql-core's own path, so nulls, errors and
+their messages stay exactly as they were. Likewise a resolved object (of a type without
+`is_type_of`) or list goes straight to its fields or items (`complete_value`,
+`complete_list_item_value`): graphql-core's steps in between only pass such a value on.
 
 It subclasses graphql-core's executor (3.3, pinned in pyproject.toml) and replaces its loop over
-an object's fields (`execute_fields`), so that a plain leaf costs neither a path nor a call; a
-change of graphql-core there shows in tests/test_plain_leaves.py, which runs the same documents
-through both.
+an object's fields (`execute_fields`), so that a plain leaf costs neither a path nor a call, and
+the two completion steps above; a change of graphql-core there shows in
+tests/test_plain_leaves.py, which runs the same documents through both.
 
 Fields with a resolver (`Member.connections`, `Connection.staff`, `Member.dateOfBirth`: one per
 node) pass through Strawberry's wrapper on each call: argument conversion, the field extension
@@ -187,6 +189,26 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
         self._shapes[id(return_type)] = shape
         return shape
 
+    def _straight_to_fields(
+        self, return_type: GraphQLOutputType, field_details_list: FieldDetailsList, value: Any
+    ) -> tuple[GraphQLObjectType, GroupedFieldSet] | None:
+        """(its object type, the fields to execute) when `value`, of `return_type`, may go
+        straight to its fields: an object type without `is_type_of` (non-null or not), a value
+        that is not None, an exception or an awaitable, and no deferred fragment. Else None."""
+        shape = self._object_or_list_of(return_type)
+        if (
+            shape is None
+            or shape[1]
+            or value is None
+            or isinstance(value, Exception)
+            or self.is_awaitable(value)
+        ):
+            return None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            shape[0], field_details_list
+        )
+        return None if new_defer_usages else (shape[0], grouped_field_set)
+
     def complete_value(
         self,
         return_type: GraphQLOutputType,
@@ -204,19 +226,13 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
         graphql-core's own path."""
         if position_context is None and result is not None:
             shape = self._object_or_list_of(return_type)
-            if shape is not None:
-                inner, is_list = shape
-                if is_list:
-                    if type(result) is list:
-                        return self.complete_iterable_value(
-                            inner, field_details_list, info, path, result, None
-                        )
-                elif not isinstance(result, Exception) and not self.is_awaitable(result):
-                    grouped_field_set, new_defer_usages, _ = self.collect_subfields(
-                        inner, field_details_list
-                    )
-                    if not new_defer_usages:
-                        return self.execute_fields(inner, result, path, grouped_field_set, None)
+            if shape is not None and shape[1] and type(result) is list:
+                return self.complete_iterable_value(
+                    shape[0], field_details_list, info, path, result, None
+                )
+            straight = self._straight_to_fields(return_type, field_details_list, result)
+            if straight is not None:
+                return self.execute_fields(straight[0], result, path, straight[1], None)
         return super().complete_value(
             return_type, field_details_list, info, path, result, position_context
         )
@@ -236,27 +252,12 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
         graphql-core's calls in between (the value, non-null, object and sub-field steps) do
         nothing else. Errors are handled as graphql-core handles them; anything else takes
         graphql-core's own path. Returns True when the completed item is awaitable."""
-        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-        if (
-            position_context is not None
-            or not isinstance(object_type, GraphQLObjectType)
-            or object_type.is_type_of is not None
-            or item is None
-            or isinstance(item, Exception)
-        ):
-            return super().complete_list_item_value(
-                item,
-                complete_results,
-                item_type,
-                field_details_list,
-                info,
-                item_path,
-                position_context,
-            )
-        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
-            object_type, field_details_list
+        straight = (
+            None
+            if position_context is not None
+            else self._straight_to_fields(item_type, field_details_list, item)
         )
-        if new_defer_usages:
+        if straight is None:
             return super().complete_list_item_value(
                 item,
                 complete_results,
@@ -267,7 +268,7 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
                 position_context,
             )
         try:
-            completed = self.execute_fields(object_type, item, item_path, grouped_field_set, None)
+            completed = self.execute_fields(straight[0], item, item_path, straight[1], None)
         except Exception as raw_error:
             self.handle_field_error(raw_error, item_type, field_details_list, item_path)
             complete_results.append(None)
