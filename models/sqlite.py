@@ -69,7 +69,7 @@ class WaitingSqliteClient(SqliteClient):
     ) -> tuple[int, Sequence[Any]]:
         """Tortoise's: (rows changed, or else rows read; the rows). A SELECT while nothing
         holds the connection's lock goes straight to the connection's queue (see module)."""
-        if self._connection is None or self._lock.locked() or not query.startswith("SELECT"):
+        if not self._reads_directly(query):
             answer: tuple[int, Sequence[Any]] = await super().execute_query(query, values)
             return answer
         rows = await self._select(query, values)
@@ -79,10 +79,16 @@ class WaitingSqliteClient(SqliteClient):
         self, query: str, values: list[Any] | None = None
     ) -> list[dict[str, Any]]:
         """Tortoise's: the rows as dicts; a SELECT as in `execute_query`."""
-        if self._connection is None or self._lock.locked() or not query.startswith("SELECT"):
+        if not self._reads_directly(query):
             found: list[dict[str, Any]] = await super().execute_query_dict(query, values)
             return found
         return [dict(row) for row in await self._select(query, values)]
+
+    def _reads_directly(self, query: str) -> bool:
+        """Whether `query` skips the lock: a SELECT while nothing holds the connection."""
+        return (
+            self._connection is not None and not self._lock.locked() and query.startswith("SELECT")
+        )
 
     @translate_exceptions
     async def _select(self, query: str, values: list[Any] | None) -> Sequence[Any]:
