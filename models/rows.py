@@ -174,13 +174,6 @@ def deferrable(model: type[Model]) -> None:
     model._columns_deferrable = True  # type: ignore[attr-defined]
 
 
-def _of_type(field_type: type) -> Callable[[Any], Any]:
-    def convert(value: Any) -> Any:
-        return value if value is None else field_type(value)
-
-    return convert
-
-
 def _converters(model: type[Model]) -> dict[str, tuple[str, Converter]]:
     """Column -> (attribute, `Converter`) of `model` on the database in use: the conversions
     `FastRows._init_from_db` makes, decided once."""
@@ -189,7 +182,7 @@ def _converters(model: type[Model]) -> dict[str, tuple[str, Converter]]:
     for key, name, _ in meta.db_native_fields:
         found[key] = (name, None)
     for key, name, field in meta.db_default_fields:
-        found[key] = (name, _of_type(field.field_type))
+        found[key] = (name, field.field_type)  # `_Column` never converts a None
     for key, name, field in meta.db_complex_fields:
         kind = type(field)
         if kind is UUIDField:

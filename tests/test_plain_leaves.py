@@ -196,11 +196,13 @@ DIRECT = call_resolvers_directly(plain)
 standard = strawberry.Schema(Query, types=[Pet])
 
 
-async def both(document: str) -> tuple[Any, Any]:
+async def both(document: str, variables: dict[str, Any] | None = None) -> tuple[Any, Any]:
     """The answer of the short path and of graphql-core's own, as (data, error messages)."""
     answers = []
     for schema in (plain, standard):
-        result = await schema.execute(document, context_value={"who": "me"})
+        result = await schema.execute(
+            document, variable_values=variables, context_value={"who": "me"}
+        )
         answers.append((result.data, [error.message for error in result.errors or []]))
     return answers[0], answers[1]
 
@@ -326,12 +328,9 @@ async def test_objects_and_lists_complete_as_on_graphql_cores_path() -> None:
         ),
     }
     for document, expected in cases.items():
-        answers = []
-        for schema in (plain, standard):
-            result = await schema.execute(document, variable_values={"no": False})
-            answers.append((result.data, [error.message for error in result.errors or []]))
-        assert answers[0] == answers[1], document
-        assert answers[0] == expected, document
+        short, standard_answer = await both(document, {"no": False})
+        assert short == standard_answer, document
+        assert short == expected, document
 
 
 async def test_resolvers_called_directly_answer_as_strawberry_does() -> None:
